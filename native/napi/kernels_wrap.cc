@@ -1,0 +1,88 @@
+// The kernels exposed directly, for the per-variant microbenchmarks and for tests that check
+// them against plain JavaScript. Each takes an optional trailing `repeat` count (default 1) so a
+// benchmark can time the kernel itself rather than the call from JavaScript.
+#include "kernels/kernels.h"
+#include "napi/addon_data.h"
+#include "napi/args.h"
+
+namespace tp::napi {
+
+namespace {
+
+Napi::Float32Array F32(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  return RequireTypedArray<Napi::Float32Array>(info.Env(), info.Length() > i ? info[i] : info.Env().Undefined(),
+                                               napi_float32_array, what, "Float32Array");
+}
+
+size_t Repeat(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) return 1;
+  return RequireSize(info.Env(), info[i], "repeat", 1, 1e9);
+}
+
+// meanPool(hidden: Float32Array, mask: BigInt64Array, batch, seq, dim, out: Float32Array, repeat?)
+Napi::Value MeanPool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array hidden = F32(info, 0, "hidden");
+  Napi::BigInt64Array mask = RequireTypedArray<Napi::BigInt64Array>(
+      env, info.Length() > 1 ? info[1] : env.Undefined(), napi_bigint64_array, "mask", "BigInt64Array");
+  const size_t batch = RequireSize(env, info.Length() > 2 ? info[2] : env.Undefined(), "batch", 0, 1 << 24);
+  const size_t seq = RequireSize(env, info.Length() > 3 ? info[3] : env.Undefined(), "seq", 0, 1 << 24);
+  const size_t dim = RequireSize(env, info.Length() > 4 ? info[4] : env.Undefined(), "dim", 0, 1 << 24);
+  Napi::Float32Array out = F32(info, 5, "out");
+  if (hidden.ElementLength() != batch * seq * dim) ThrowType(env, "hidden must hold batch * seq * dim floats");
+  if (mask.ElementLength() != batch * seq) ThrowType(env, "mask must hold batch * seq values");
+  if (out.ElementLength() != batch * dim) ThrowType(env, "out must hold batch * dim floats");
+  for (size_t r = Repeat(info, 6); r > 0; --r)
+    kernels::MaskedMeanPool(hidden.Data(), mask.Data(), batch, seq, dim, out.Data());
+  return env.Undefined();
+}
+
+// l2Normalize(rows: Float32Array, dim, repeat?): in place
+Napi::Value L2Normalize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array rows = F32(info, 0, "rows");
+  const size_t dim = RequireSize(env, info.Length() > 1 ? info[1] : env.Undefined(), "dim", 1, 1 << 24);
+  if (rows.ElementLength() % dim != 0) ThrowType(env, "rows must hold a whole number of rows of dim floats");
+  for (size_t r = Repeat(info, 2); r > 0; --r)
+    kernels::L2NormalizeRows(rows.Data(), rows.ElementLength() / dim, dim);
+  return env.Undefined();
+}
+
+// dot(a: Float32Array, b: Float32Array, repeat?) -> number
+Napi::Value Dot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array a = F32(info, 0, "a");
+  Napi::Float32Array b = F32(info, 1, "b");
+  if (a.ElementLength() != b.ElementLength()) ThrowType(env, "a and b must have the same length");
+  float result = 0;
+  for (size_t r = Repeat(info, 2); r > 0; --r) result = kernels::Dot(a.Data(), b.Data(), a.ElementLength());
+  return Napi::Number::New(env, result);
+}
+
+// dotRows(query: Float32Array, matrix: Float32Array, out: Float32Array, repeat?)
+Napi::Value DotRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array query = F32(info, 0, "query");
+  Napi::Float32Array matrix = F32(info, 1, "matrix");
+  Napi::Float32Array out = F32(info, 2, "out");
+  const size_t dim = query.ElementLength();
+  if (dim == 0 || matrix.ElementLength() != out.ElementLength() * dim)
+    ThrowType(env, "matrix must hold out.length rows of query.length floats");
+  for (size_t r = Repeat(info, 3); r > 0; --r)
+    kernels::DotRows(query.Data(), matrix.Data(), out.ElementLength(), dim, out.Data());
+  return env.Undefined();
+}
+
+}  // namespace
+
+void InitKernels(Napi::Env env, Napi::Object exports) {
+  Napi::Object k = Napi::Object::New(env);
+  k.Set("simd", kernels::SimdLevel());
+  k.Set("meanPool", Napi::Function::New(env, MeanPool, "meanPool"));
+  k.Set("l2Normalize", Napi::Function::New(env, L2Normalize, "l2Normalize"));
+  k.Set("dot", Napi::Function::New(env, Dot, "dot"));
+  k.Set("dotRows", Napi::Function::New(env, DotRows, "dotRows"));
+  exports.Set("kernels", k);
+}
+
+}  // namespace tp::napi

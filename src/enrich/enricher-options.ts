@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+import { CPU_VARIANTS } from '../native/addon-types.js';
+import { parseOrThrow } from '../validation.js';
+
+const modelSpec = z.string().trim().min(1, 'must be a folder path or a hub id');
+
+export const EnricherOptionsSchema = z
+  .object({
+    /**
+     * A model folder (used as the embedding model), a folder of models laid out like the model
+     * cache (<org>/<name>/...), or per-role folders / hub ids.
+     */
+    models: z.union([modelSpec, z.object({ embedding: modelSpec.optional() }).strict()]).optional(),
+    /** ONNX Runtime intra-op threads for the whole process; default: physical cores */
+    threads: z.number().int().min(1).max(1024).optional(),
+    /** addon CPU variant; default: the best this CPU supports */
+    cpu: z.enum(CPU_VARIANTS as unknown as [string, ...string[]]).optional(),
+    dtype: z.enum(['fp32', 'q8']).optional(),
+    /** tokens per text for the embedding model, [CLS]/[SEP] included; default from the model */
+    maxLength: z.number().int().min(2).max(1_048_576).optional(),
+    /** max batch size x padded length of one inference call */
+    tokenBudget: z.number().int().min(1).max(16_777_216).optional(),
+    /** max texts in one inference call */
+    maxBatch: z.number().int().min(1).max(65_536).optional(),
+  })
+  .strict();
+
+export type EnricherOptions = z.input<typeof EnricherOptionsSchema>;
+
+export function parseEnricherOptions(options: unknown): z.output<typeof EnricherOptionsSchema> {
+  return parseOrThrow(EnricherOptionsSchema, options ?? {}, 'options', 'CONFIG_INVALID');
+}
