@@ -106,12 +106,14 @@ RuntimeInfo Initialize(const std::string& library_path, int intra_threads) {
                                           "Set ORT_LIBRARY_PATH to libonnxruntime.so.");
   }
   const OrtApiBase* base = get_api_base();
-  const char* version = base->GetVersionString();
-  const OrtApi* api = base->GetApi(ORT_API_VERSION);
+  // Copied: the library's own string is gone once it is unloaded below.
+  const char* version_c = base ? base->GetVersionString() : nullptr;
+  const std::string version = version_c ? version_c : "?";
+  const OrtApi* api = base ? base->GetApi(ORT_API_VERSION) : nullptr;
   if (api == nullptr) {
     dlclose(handle);
     throw Error("NATIVE_LOAD_FAILED",
-                "ONNX Runtime " + std::string(version ? version : "?") + " at " + library_path +
+                "ONNX Runtime " + version + " at " + library_path +
                     " is too old: this addon needs " + ApiVersionToRelease(ORT_API_VERSION) +
                     " or newer (C API version " + std::to_string(ORT_API_VERSION) +
                     "). Install a newer onnxruntime-node, or point ORT_LIBRARY_PATH at a newer libonnxruntime.so.");
@@ -140,7 +142,7 @@ RuntimeInfo Initialize(const std::string& library_path, int intra_threads) {
        "creating CPU memory info");
 
   rt->info.library_path = library_path;
-  rt->info.version = version ? version : "";
+  rt->info.version = version;
   rt->info.api_version = ORT_API_VERSION;
   rt->info.intra_threads = intra_threads;
   rt->info.global_thread_pool = ProbeGlobalThreadPool(*api, rt->env);

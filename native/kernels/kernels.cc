@@ -69,7 +69,11 @@ float Dot(const float* a, const float* b, size_t n) {
     acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), acc1);
   }
   for (; i + 16 <= n; i += 16) acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc0);
-  sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+  // Horizontal sum through memory: GCC 12's 512->256 extract intrinsics trip -Wuninitialized
+  // in its own headers, and this runs once per call.
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, _mm512_add_ps(acc0, acc1));
+  for (float lane : lanes) sum += lane;
 #elif defined(TP_SIMD_AVX2)
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   for (; i + 16 <= n; i += 16) {

@@ -1,9 +1,7 @@
-import path from 'node:path';
-
 import { TicketProcessorError } from '../errors.js';
 import { readEmbeddingModelFiles, type Dtype } from '../models/embedding-model-files.js';
 import { DEFAULT_MODELS } from '../models/known-models.js';
-import { isModelFolder, locateModel, type ModelLocation } from '../models/model-location.js';
+import { locateFromModelsOption, locateModel, type ModelLocation } from '../models/model-location.js';
 import type { CpuReport, CpuVariant, RuntimeInfo } from '../native/addon-types.js';
 import { type LoadedAddon, loadAddon } from '../native/load-addon.js';
 import { ensureRuntime } from '../native/runtime.js';
@@ -37,14 +35,9 @@ export interface EnricherInfo {
 }
 
 function embeddingLocation(models: EnricherOptions['models']): ModelLocation {
-  const fromEnv = process.env.EMBEDDING_MODEL || undefined;
-  if (typeof models === 'string') {
-    const dir = path.resolve(models);
-    // A model folder itself, or a folder of models laid out like the cache (<org>/<name>).
-    if (isModelFolder(dir)) return locateModel(dir, 'embedding');
-    return locateModel(path.join(dir, ...(fromEnv ?? DEFAULT_MODELS.embedding).split('/')), 'embedding');
-  }
-  return locateModel(models?.embedding ?? fromEnv ?? DEFAULT_MODELS.embedding, 'embedding');
+  const id = process.env.EMBEDDING_MODEL || DEFAULT_MODELS.embedding;
+  if (typeof models === 'string') return locateFromModelsOption(models, 'embedding', id);
+  return locateModel(models?.embedding ?? id, 'embedding');
 }
 
 /** Enriches support tickets; for now: sentence embeddings. Create with createEnricher(). */

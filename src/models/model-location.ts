@@ -5,9 +5,10 @@ import path from 'node:path';
 import { TicketProcessorError } from '../errors.js';
 
 export interface ModelLocation {
-  /** hub id ("Xenova/all-MiniLM-L6-v2") or the folder's absolute path for local models */
+  /** hub id ("Xenova/all-MiniLM-L6-v2"), or the folder's absolute path for a model given as a folder */
   id: string;
   dir: string;
+  /** "folder": a model folder given by path; "cache": found by id in a folder of models */
   source: 'folder' | 'cache';
 }
 
@@ -15,13 +16,41 @@ const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(@[\w.-]+)?$/;
 
 /** MODEL_CACHE_DIR, else $XDG_CACHE_HOME/ticket-processor/models, else ~/.cache/ticket-processor/models. */
 export function modelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MODEL_CACHE_DIR) return path.resolve(env.MODEL_CACHE_DIR);
+  if (env.MODEL_CACHE_DIR) return path.resolve(expandHome(env.MODEL_CACHE_DIR));
   const base = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache');
   return path.join(base, 'ticket-processor', 'models');
 }
 
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+function isDirectory(p: string): boolean {
+  return existsSync(p) && statSync(p).isDirectory();
+}
+
+/** A folder holding one model in the Hugging Face layout (as opposed to a folder of models). */
 export function isModelFolder(dir: string): boolean {
-  return existsSync(path.join(dir, 'config.json')) || existsSync(path.join(dir, 'onnx'));
+  return existsSync(path.join(dir, 'config.json')) || isDirectory(path.join(dir, 'onnx'));
+}
+
+function looksLikePath(spec: string): boolean {
+  return path.isAbsolute(spec) || spec.startsWith('.') || spec.startsWith('~') || !HUB_ID.test(spec) || existsSync(spec);
+}
+
+/** A hub id inside a folder of models laid out as <org>/<name>/ (the model cache's layout). */
+export function locateInModelsFolder(root: string, spec: string, role: string): ModelLocation {
+  const [id] = spec.split('@') as [string];
+  const dir = path.join(root, ...id.split('/'));
+  if (!isDirectory(dir)) {
+    throw new TicketProcessorError(
+      'MODEL_NOT_FOUND',
+      `${role} model ${id} is not in the model cache (${dir}). This version does not download models: ` +
+        `copy the model's Hugging Face folder (config.json, tokenizer.json, onnx/model.onnx) to ${dir}, ` +
+        `set MODEL_CACHE_DIR to a folder that holds ${id}, or pass a model folder in the models option.`,
+    );
+  }
+  return { id, dir, source: 'cache' };
 }
 
 /**
@@ -30,27 +59,19 @@ export function isModelFolder(dir: string): boolean {
  * where to put it.)
  */
 export function locateModel(spec: string, role: string): ModelLocation {
-  if (typeof spec !== 'string' || spec.trim() === '') {
-    throw new TicketProcessorError('CONFIG_INVALID', `the ${role} model must be a folder path or a hub id, got ${JSON.stringify(spec)}`);
-  }
-  const looksLikePath = path.isAbsolute(spec) || spec.startsWith('.') || spec.startsWith('~') || existsSync(spec);
-  if (looksLikePath || !HUB_ID.test(spec)) {
-    const dir = path.resolve(spec.startsWith('~') ? path.join(os.homedir(), spec.slice(1)) : spec);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new TicketProcessorError('MODEL_NOT_FOUND', `${role} model folder ${dir} does not exist`);
-    }
-    return { id: dir, dir, source: 'folder' };
-  }
-  const [id] = spec.split('@') as [string];
-  const cache = modelCacheDir();
-  const dir = path.join(cache, ...id.split('/'));
-  if (!existsSync(dir)) {
-    throw new TicketProcessorError(
-      'MODEL_NOT_FOUND',
-      `${role} model ${id} is not in the model cache (${dir}). This version does not download models: ` +
-        `copy the model's Hugging Face folder (config.json, tokenizer.json, onnx/model.onnx) to ${dir}, ` +
-        `set MODEL_CACHE_DIR to a folder that holds ${id}, or pass a folder path in the models option.`,
-    );
-  }
-  return { id, dir, source: 'cache' };
+  if (!looksLikePath(spec)) return locateInModelsFolder(modelCacheDir(), spec, role);
+  const dir = path.resolve(expandHome(spec));
+  if (!isDirectory(dir)) throw new TicketProcessorError('MODEL_NOT_FOUND', `${role} model folder ${dir} does not exist`);
+  return { id: dir, dir, source: 'folder' };
+}
+
+/**
+ * The `models: string` option: a model folder (used for this role), a folder of models laid out
+ * like the cache (the role's default id inside it), or a hub id.
+ */
+export function locateFromModelsOption(models: string, role: string, defaultId: string): ModelLocation {
+  if (!looksLikePath(models)) return locateModel(models, role);
+  const dir = path.resolve(expandHome(models));
+  if (!isDirectory(dir)) throw new TicketProcessorError('MODEL_NOT_FOUND', `models folder ${dir} does not exist`);
+  return isModelFolder(dir) ? { id: dir, dir, source: 'folder' } : locateInModelsFolder(dir, defaultId, role);
 }

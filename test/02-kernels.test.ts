@@ -1,0 +1,87 @@
+// The addon's own kernels, every runnable variant, against plain double-precision JavaScript.
+import t from 'tap';
+
+import { loadAddon } from '../src/native/load-addon.js';
+import { maxAbsDiff, rng, runnableVariants } from './helpers.js';
+
+function randomArray(n: number, next: () => number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = next() * 2 - 1;
+  return a;
+}
+
+function refMeanPool(h: Float32Array, mask: BigInt64Array, batch: number, seq: number, dim: number): Float64Array {
+  const out = new Float64Array(batch * dim);
+  for (let b = 0; b < batch; b++) {
+    let count = 0;
+    for (let s = 0; s < seq; s++) {
+      if (mask[b * seq + s] === 0n) continue;
+      count++;
+      for (let d = 0; d < dim; d++) out[b * dim + d]! += h[(b * seq + s) * dim + d]!;
+    }
+    for (let d = 0; d < dim; d++) out[b * dim + d]! /= Math.max(count, 1);
+  }
+  return out;
+}
+
+for (const variant of runnableVariants()) {
+  const { kernels } = loadAddon(variant).addon;
+
+  t.test(`${variant}: dot and dotRows`, async (t) => {
+    const next = rng(1);
+    for (const n of [0, 1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 384, 385, 1000]) {
+      const a = randomArray(n, next);
+      const b = randomArray(n, next);
+      let ref = 0;
+      for (let i = 0; i < n; i++) ref += a[i]! * b[i]!;
+      t.ok(Math.abs(kernels.dot(a, b) - ref) <= 1e-5 * Math.max(1, Math.sqrt(n)), `dot n=${n}`);
+    }
+    const dim = 384;
+    const q = randomArray(dim, next);
+    const m = randomArray(dim * 11, next);
+    const out = new Float32Array(11);
+    kernels.dotRows(q, m, out);
+    const ref = Array.from({ length: 11 }, (_, r) => q.reduce((s, x, i) => s + x * m[r * dim + i]!, 0));
+    t.ok(maxAbsDiff(out, ref) < 1e-4, 'dotRows matches');
+  });
+
+  t.test(`${variant}: masked mean pooling`, async (t) => {
+    const next = rng(2);
+    for (const [batch, seq, dim] of [[1, 1, 1], [3, 5, 7], [4, 9, 384], [2, 17, 385], [5, 33, 16]] as const) {
+      const h = randomArray(batch * seq * dim, next);
+      const mask = new BigInt64Array(batch * seq);
+      for (let b = 0; b < batch; b++) {
+        const len = 1 + Math.floor(next() * seq); // right-padded, at least one real token
+        for (let s = 0; s < len; s++) mask[b * seq + s] = 1n;
+      }
+      if (batch > 2) mask.fill(0n, seq, 2 * seq); // a row with no tokens at all: defined as zeros
+      const out = new Float32Array(batch * dim);
+      kernels.meanPool(h, mask, batch, seq, dim, out);
+      t.ok(maxAbsDiff(out, refMeanPool(h, mask, batch, seq, dim)) < 1e-5, `[${batch},${seq},${dim}]`);
+    }
+  });
+
+  t.test(`${variant}: L2 normalization`, async (t) => {
+    const next = rng(3);
+    for (const dim of [1, 5, 16, 384, 385]) {
+      const rows = randomArray(dim * 6, next);
+      rows.fill(0, 0, dim); // an all-zero row stays zero (eps, as torch's normalize)
+      const ref = Array.from(rows);
+      for (let r = 0; r < 6; r++) {
+        const norm = Math.sqrt(ref.slice(r * dim, (r + 1) * dim).reduce((s, x) => s + x * x, 0));
+        for (let d = 0; d < dim; d++) ref[r * dim + d] = ref[r * dim + d]! / Math.max(norm, 1e-12);
+      }
+      kernels.l2Normalize(rows, dim);
+      t.ok(maxAbsDiff(rows, ref) < 1e-6, `dim ${dim}`);
+    }
+  });
+
+  t.test(`${variant}: kernels validate their arguments`, async (t) => {
+    t.throws(() => kernels.dot(new Float32Array(3), new Float32Array(4)), { code: 'INPUT_INVALID' });
+    t.throws(() => kernels.dot([1, 2] as unknown as Float32Array, new Float32Array(2)), { code: 'INPUT_INVALID' });
+    t.throws(() => kernels.meanPool(new Float32Array(5), new BigInt64Array(2), 1, 2, 3, new Float32Array(3)), { code: 'INPUT_INVALID' });
+    t.throws(() => kernels.l2Normalize(new Float32Array(5), 2), { code: 'INPUT_INVALID' });
+    t.throws(() => kernels.l2Normalize(new Float32Array(4), 0), { code: 'INPUT_INVALID' });
+    t.throws(() => kernels.dotRows(new Float32Array(0), new Float32Array(0), new Float32Array(0)), { code: 'INPUT_INVALID' });
+  });
+}
