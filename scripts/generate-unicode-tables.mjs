@@ -21,8 +21,8 @@
 //                          is ever used (stable sort of a run of non-starters).
 //
 // Hugging Face `tokenizers` takes Cc/Cf/Co, P* and Mn from the Rust crate `unicode_categories`
-// 0.1.x, whose tables are from an old Unicode version, and NFD from
-// `unicode-normalization-alignments` 0.1.12 (also old). Code points whose answer differs
+// 0.1.1, whose tables are Unicode 8.0, and NFD from `unicode-normalization-alignments` 0.1.12
+// (Unicode 9.0 data); whitespace and lowercase come from Rust's std (recent, as here). Code points whose answer differs
 // between that old data and today's ICU are listed in HF_COMPAT below, found by the exhaustive
 // code-point comparison against @anush008/tokenizers (see the comment there); the generator
 // applies them on top of ICU so that the C++ tokenizer gives the same ids as Hugging Face.

@@ -47,6 +47,11 @@ t.test('corrupt files are MODEL_INVALID naming the file', async (t) => {
   writeFileSync(path.join(unigram, 'tokenizer.json'), JSON.stringify(tok));
   await t.rejects(createEnricher({ models: unigram }), { code: 'MODEL_INVALID', message: /Unigram/ });
 
+  const mismatched = copyOfTinyModel(t);
+  const config = JSON.parse(readFileSync(path.join(mismatched, 'config.json'), 'utf8'));
+  writeFileSync(path.join(mismatched, 'config.json'), JSON.stringify({ ...config, vocab_size: 1000 }));
+  await t.rejects(createEnricher({ models: mismatched }), { code: 'MODEL_INVALID', message: /does not belong to this model/ });
+
   const badConfig = copyOfTinyModel(t);
   writeFileSync(path.join(badConfig, 'config.json'), '[1, 2');
   await t.rejects(createEnricher({ models: badConfig }), { code: 'MODEL_INVALID', message: /config\.json is not valid JSON/ });

@@ -59,7 +59,10 @@ EmbeddingModel::EmbeddingModel(std::shared_ptr<const ort::Session> session,
   output_name_ = out->name;
   pooled_output_ = out->dims.size() == 2;
   declared_dim_ = out->dims.back() > 0 ? static_cast<size_t>(out->dims.back()) : 0;
-  if (config_.max_length < 2) throw Error("CONFIG_INVALID", "maxLength must be at least 2 tokens");
+  if (config_.max_length <= tokenizer_->num_special_tokens())
+    throw Error("CONFIG_INVALID", "maxLength " + std::to_string(config_.max_length) +
+                                      " leaves no room for text: the tokenizer adds " +
+                                      std::to_string(tokenizer_->num_special_tokens()) + " special tokens");
 }
 
 std::vector<EncodedBatch> EmbeddingModel::Encode(const std::vector<std::string>& texts) const {

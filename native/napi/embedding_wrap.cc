@@ -126,6 +126,7 @@ class EmbeddingModelWrap : public Napi::ObjectWrap<EmbeddingModelWrap> {
     o.Set("maxBatch", static_cast<double>(model.config().limits.max_batch));
     o.Set("normalize", model.config().normalize);
     o.Set("vocabSize", static_cast<double>(model.tokenizer().vocab_size()));
+    o.Set("maxTokenId", static_cast<double>(model.tokenizer().max_id()));
     return o;
   }
 

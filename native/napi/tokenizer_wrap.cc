@@ -54,7 +54,13 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
     const std::string text = RequireString(env, info[0], "text");
     const size_t max_length =
         info.Length() > 1 && !info[1].IsUndefined() ? RequireSize(env, info[1], "maxLength", 0, 1 << 24) : 0;
-    Encoding encoding = Rethrowing(env, [&] { return tokenizer_->Encode(text, max_length); });
+    Encoding encoding = Rethrowing(env, [&] {
+      try {
+        return tokenizer_->Encode(text, max_length);
+      } catch (const TokenizerError& e) {
+        throw Error("INPUT_INVALID", e.what());  // e.g. a maxLength shorter than the template's special tokens
+      }
+    });
     Napi::Object out = Napi::Object::New(env);
     out.Set("ids", ToInt32Array(env, encoding.ids));
     out.Set("typeIds", ToInt32Array(env, encoding.type_ids));

@@ -112,6 +112,11 @@ void BertNormalizer::Normalize(utf8::Cursor& in, size_t min_out, std::u32string&
 }
 
 void BertNormalizer::AddToFingerprint(Hasher& h) const {
+  const Options& o = options_;
+  if (!o.clean_text && !o.handle_chinese_chars && !o.strip_accents && !o.lowercase) {
+    h.Str("normalizer:null");  // changes nothing: same as no normalizer
+    return;
+  }
   h.Str("normalizer:BertNormalizer");
   h.Bool(options_.clean_text);
   h.Bool(options_.handle_chinese_chars);

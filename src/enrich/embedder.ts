@@ -30,7 +30,15 @@ export class Embedder {
         normalize: files.normalize,
       }),
     );
-    let dim = native.info().dim;
+    const info = native.info();
+    if (files.vocabSize !== undefined && info.maxTokenId >= files.vocabSize) {
+      native.close();
+      throw new TicketProcessorError(
+        'MODEL_INVALID',
+        `tokenizer.json in ${files.location.dir} produces token ids up to ${info.maxTokenId}, but config.json says the model has ${files.vocabSize} (vocab_size): the tokenizer does not belong to this model`,
+      );
+    }
+    let dim = info.dim;
     if (dim === 0) {
       // The graph leaves the width symbolic: learn it from one tiny run.
       dim = (await callNative(() => native.embed(['']))).dim;

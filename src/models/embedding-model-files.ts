@@ -21,6 +21,8 @@ export interface EmbeddingModelFiles {
   maxLength: number;
   normalize: boolean;
   modelType: string | undefined;
+  /** config.json vocab_size: rows of the embedding table */
+  vocabSize: number | undefined;
 }
 
 async function readJson(file: string, required: boolean): Promise<Record<string, unknown> | undefined> {
@@ -94,5 +96,6 @@ export async function readEmbeddingModelFiles(
     maxLength,
     normalize: known?.normalize ?? true,
     modelType: typeof config?.model_type === 'string' ? config.model_type : undefined,
+    vocabSize: positiveInt(config?.vocab_size),
   };
 }

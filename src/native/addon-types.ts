@@ -59,6 +59,8 @@ export interface NativeEmbeddingInfo {
   maxBatch: number;
   normalize: boolean;
   vocabSize: number;
+  /** largest id the tokenizer can produce */
+  maxTokenId: number;
 }
 
 /** One ORT call's inputs, exactly as embed() builds them. */
