@@ -27,7 +27,7 @@ import { benchTexts } from './workload.js';
 const exec = promisify(execFile);
 const { values: args } = parseArgs({
   options: {
-    texts: { type: 'string', default: '1000' },
+    texts: { type: 'string', default: '400' },
     repeats: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     'skip-kernels': { type: 'boolean', default: false },

@@ -1,11 +1,13 @@
 // The command line, as a user runs it: real child processes.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 import t from 'tap';
 
 import { createEnricher } from '../src/index.js';
-import { CLI, maxAbsDiff, TINY_BERT } from './helpers.js';
+import { CLI, maxAbsDiff, REPO_ROOT, TINY_BERT } from './helpers.js';
 
 const run = promisify(execFile);
 const tsx = ['--import', 'tsx', CLI];
@@ -34,6 +36,11 @@ t.test('errors are one clear line and exit code 1', async (t) => {
   const result = await run(process.execPath, [...tsx, 'embed', '--models', '/no/such/model', 'x']).catch((e: { code: number; stderr: string }) => e);
   t.equal((result as { code: number }).code, 1);
   t.match((result as { stderr: string }).stderr, /^ticket-processor: models folder \/no\/such\/model does not exist \[MODEL_NOT_FOUND\]\n$/);
+});
+
+t.test('the built bin (dist/cli.js) runs and reports the package version', async (t) => {
+  const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), '--version']);
+  t.equal(stdout.trim(), (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
 });
 
 t.test('cpu prints features, variants and the choice; --help tells the commands', async (t) => {

@@ -9,8 +9,8 @@
 namespace tp {
 
 struct BatchLimits {
-  size_t token_budget = 8192;  // max batch_size * padded_length
-  size_t max_batch = 64;       // max sequences per batch
+  size_t token_budget = 1024;  // max batch_size * padded_length (TypeScript passes its own)
+  size_t max_batch = 32;       // max sequences per batch
 };
 
 struct Batch {

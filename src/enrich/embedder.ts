@@ -9,7 +9,9 @@ export interface BatchSettings {
   maxBatch: number;
 }
 
-export const DEFAULT_BATCH_SETTINGS: BatchSettings = { tokenBudget: 8192, maxBatch: 64 };
+// Small batches win on CPU: at 1-2k tokens per call the activations stay in cache; 8k-token
+// batches ran ~25% slower in `npm run bench` (see README, Benchmarks).
+export const DEFAULT_BATCH_SETTINGS: BatchSettings = { tokenBudget: 1024, maxBatch: 32 };
 
 /** Sentence embeddings from one ONNX encoder, through the native pipeline. */
 export class Embedder {
