@@ -9,11 +9,17 @@
       "native/addon.cc",
       "native/napi/runtime_wrap.cc",
       "native/napi/tokenizer_wrap.cc",
+      "native/napi/model_wraps.cc",
       "native/napi/embedding_wrap.cc",
+      "native/napi/classifier_wrap.cc",
+      "native/napi/analyze_wrap.cc",
       "native/napi/kernels_wrap.cc",
       "native/ort.cc",
-      "native/embedding/batch_plan.cc",
+      "native/sequence/batch_plan.cc",
+      "native/sequence/encoded_batch.cc",
+      "native/sequence/sequence_session.cc",
       "native/embedding/embedding_model.cc",
+      "native/classification/classifier_model.cc",
       "native/kernels/kernels.cc",
       "<!@(node -p \"require('fs').readdirSync('native/tokenizer').filter(f => f.endsWith('.cc')).map(f => 'native/tokenizer/' + f).join(' ')\")"
     ]

@@ -17,6 +17,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tp::napi::InitRuntime(env, exports);
   tp::napi::InitTokenizer(env, exports);
   tp::napi::InitEmbedding(env, exports, *data);
+  tp::napi::InitClassifier(env, exports, *data);
+  tp::napi::InitAnalyze(env, exports);
   tp::napi::InitKernels(env, exports);
   return exports;
 }

@@ -1,14 +1,13 @@
-// Sentence embeddings: texts -> token ids -> length-sorted batches under a token budget ->
-// ONNX Runtime -> masked mean pooling -> optional L2 normalization, rows in input order.
+// Sentence embeddings: token batches -> ONNX Runtime -> masked mean pooling -> optional L2
+// normalization, rows in input order.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "embedding/batch_plan.h"
-#include "ort.h"
-#include "tokenizer/tokenizer.h"
+#include "sequence/encoded_batch.h"
+#include "sequence/sequence_session.h"
 
 namespace tp {
 
@@ -18,18 +17,9 @@ struct EmbeddingConfig {
   bool normalize = true;
 };
 
-// The exact tensors one ORT call receives (exposed so benchmarks can feed the same batches to
-// other runtimes).
-struct EncodedBatch {
-  std::vector<size_t> members;
-  size_t batch = 0, seq = 0;
-  std::vector<int64_t> input_ids, attention_mask, token_type_ids;  // [batch, seq]
-};
-
 class EmbeddingModel {
  public:
-  // Checks the graph's inputs and outputs; throws tp::Error MODEL_INVALID when they do not
-  // look like a sentence encoder.
+  // Throws tp::Error MODEL_INVALID when the graph does not look like a sentence encoder.
   EmbeddingModel(std::shared_ptr<const ort::Session> session, std::shared_ptr<const Tokenizer> tokenizer,
                  EmbeddingConfig config);
 
@@ -38,28 +28,25 @@ class EmbeddingModel {
   const std::string& output_name() const { return output_name_; }
   bool pooled_output() const { return pooled_output_; }  // the graph already pools (rank-2 output)
   const EmbeddingConfig& config() const { return config_; }
-  const ort::Session& session() const { return *session_; }
+  const ort::Session& session() const { return session_.session(); }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
 
   struct Result {
-    std::vector<float> data;  // [texts.size(), dim]
+    std::vector<float> data;  // [count, dim]
     size_t dim = 0;
   };
   // Thread-safe; runs on a libuv pool thread.
   Result Embed(const std::vector<std::string>& texts) const;
+  // For encodings made with this model's tokenizer and max_length (shared tokenization).
+  Result EmbedEncodings(const std::vector<Encoding>& encodings) const;
 
+  // The exact batches Embed would run (for benchmarks and tests).
   std::vector<EncodedBatch> Encode(const std::vector<std::string>& texts) const;
 
  private:
-  ort::Value MakeInput(const ort::TensorSpec& spec, std::vector<int64_t>& values,
-                       std::vector<int32_t>& narrow, const std::vector<int64_t>& shape) const;
-
-  std::shared_ptr<const ort::Session> session_;
+  SequenceSession session_;
   std::shared_ptr<const Tokenizer> tokenizer_;
   EmbeddingConfig config_;
-  const ort::TensorSpec* input_ids_ = nullptr;
-  const ort::TensorSpec* attention_mask_ = nullptr;
-  const ort::TensorSpec* token_type_ids_ = nullptr;  // absent in e.g. DistilBERT-style graphs
   std::string output_name_;
   bool pooled_output_ = false;
   size_t declared_dim_ = 0;

@@ -3,6 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
+
+#if defined(TP_SIMD_AVX512) && defined(__GNUC__) && !defined(__clang__)
+// GCC 12's AVX-512 intrinsics use _mm512_undefined_ps() internally and trip
+// -Wmaybe-uninitialized wherever they are inlined (GCC bug 105593): not a bug of this file.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 
 #if defined(TP_SIMD_AVX512) || defined(TP_SIMD_AVX2)
 #include <immintrin.h>
@@ -45,7 +53,147 @@ inline void Scale(float* x, float s, size_t n) {
   for (; i < n; ++i) x[i] *= s;
 }
 
+// exp(x) for a vector of floats: x = n ln2 + r, |r| <= ln2/2, exp(r) by Cephes' expf
+// polynomial, times 2^n built in the exponent bits. Inputs are clamped to the float range, so
+// -inf gives exp(-87.3) ~ 1e-38 (not 0) and +inf saturates: fine for softmax after the max is
+// subtracted.
+constexpr float kExpHi = 88.3762626647949f, kExpLo = -87.3365447504f;
+constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
+constexpr float kP0 = 1.9875691500e-4f, kP1 = 1.3981999507e-3f, kP2 = 8.3334519073e-3f,
+                kP3 = 4.1665795894e-2f, kP4 = 1.6666665459e-1f, kP5 = 5.0000001201e-1f;
+
+#if defined(TP_SIMD_AVX512)
+inline __m512 Exp16(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(kExpLo)), _mm512_set1_ps(kExpHi));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Hi), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Lo), r);
+  __m512 p = _mm512_set1_ps(kP0);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP1));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP2));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP3));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP4));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP5));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_scalef_ps(p, n);
+}
+#elif defined(TP_SIMD_AVX2)
+inline __m256 Exp8(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kExpLo)), _mm256_set1_ps(kExpHi));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Hi), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Lo), r);
+  __m256 p = _mm256_set1_ps(kP0);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP1));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP2));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP3));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP4));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP5));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+#elif defined(TP_SIMD_NEON)
+inline float32x4_t Exp4(float32x4_t x) {
+  x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(kExpLo)), vdupq_n_f32(kExpHi));
+  const float32x4_t n = vrndnq_f32(vmulq_f32(x, vdupq_n_f32(kLog2e)));
+  float32x4_t r = vfmsq_f32(x, n, vdupq_n_f32(kLn2Hi));
+  r = vfmsq_f32(r, n, vdupq_n_f32(kLn2Lo));
+  float32x4_t p = vdupq_n_f32(kP0);
+  p = vfmaq_f32(vdupq_n_f32(kP1), p, r);
+  p = vfmaq_f32(vdupq_n_f32(kP2), p, r);
+  p = vfmaq_f32(vdupq_n_f32(kP3), p, r);
+  p = vfmaq_f32(vdupq_n_f32(kP4), p, r);
+  p = vfmaq_f32(vdupq_n_f32(kP5), p, r);
+  p = vfmaq_f32(vaddq_f32(r, vdupq_n_f32(1.0f)), p, vmulq_f32(r, r));
+  const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
+  return vmulq_f32(p, vreinterpretq_f32_s32(e));
+}
+#endif
+
+inline float MaxOf(const float* x, size_t n) {
+  float m = -std::numeric_limits<float>::infinity();
+  size_t i = 0;
+#if defined(TP_SIMD_AVX512)
+  __m512 vm = _mm512_set1_ps(m);
+  for (; i + 16 <= n; i += 16) vm = _mm512_max_ps(vm, _mm512_loadu_ps(x + i));
+  m = _mm512_reduce_max_ps(vm);
+#elif defined(TP_SIMD_AVX2)
+  __m256 vm = _mm256_set1_ps(m);
+  for (; i + 8 <= n; i += 8) vm = _mm256_max_ps(vm, _mm256_loadu_ps(x + i));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, vm);
+  for (float lane : lanes) m = std::max(m, lane);
+#elif defined(TP_SIMD_NEON)
+  float32x4_t vm = vdupq_n_f32(m);
+  for (; i + 4 <= n; i += 4) vm = vmaxq_f32(vm, vld1q_f32(x + i));
+  m = vmaxvq_f32(vm);
+#endif
+  for (; i < n; ++i) m = std::max(m, x[i]);
+  return m;
+}
+
+// out[i] = exp(x[i] - shift); returns the sum of the outputs.
+inline float ExpShifted(const float* x, float shift, size_t n, float* out) {
+  size_t i = 0;
+  float sum = 0.0f;
+#if defined(TP_SIMD_AVX512)
+  const __m512 vs = _mm512_set1_ps(shift);
+  __m512 acc = _mm512_setzero_ps();
+  for (; i + 16 <= n; i += 16) {
+    const __m512 e = Exp16(_mm512_sub_ps(_mm512_loadu_ps(x + i), vs));
+    _mm512_storeu_ps(out + i, e);
+    acc = _mm512_add_ps(acc, e);
+  }
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, acc);
+  for (float lane : lanes) sum += lane;
+#elif defined(TP_SIMD_AVX2)
+  const __m256 vs = _mm256_set1_ps(shift);
+  __m256 acc = _mm256_setzero_ps();
+  for (; i + 8 <= n; i += 8) {
+    const __m256 e = Exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vs));
+    _mm256_storeu_ps(out + i, e);
+    acc = _mm256_add_ps(acc, e);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, acc);
+  for (float lane : lanes) sum += lane;
+#elif defined(TP_SIMD_NEON)
+  const float32x4_t vs = vdupq_n_f32(shift);
+  float32x4_t acc = vdupq_n_f32(0.0f);
+  for (; i + 4 <= n; i += 4) {
+    const float32x4_t e = Exp4(vsubq_f32(vld1q_f32(x + i), vs));
+    vst1q_f32(out + i, e);
+    acc = vaddq_f32(acc, e);
+  }
+  sum = vaddvq_f32(acc);
+#endif
+  for (; i < n; ++i) {
+    out[i] = std::exp(x[i] - shift);
+    sum += out[i];
+  }
+  return sum;
+}
+
 }  // namespace
+
+void ExpInPlace(float* x, size_t n) { ExpShifted(x, 0.0f, n, x); }
+
+void Softmax(const float* x, size_t n, float* out) {
+  if (n == 0) return;
+  const float max = MaxOf(x, n);
+  if (!std::isfinite(max)) {
+    // All -inf (nothing allowed) or a +inf/NaN logit: no meaningful distribution; uniform
+    // over the maxima keeps the output finite and summing to 1.
+    size_t count = 0;
+    for (size_t i = 0; i < n; ++i) count += x[i] == max || std::isnan(max);
+    for (size_t i = 0; i < n; ++i) out[i] = (x[i] == max || std::isnan(max)) ? 1.0f / static_cast<float>(count) : 0.0f;
+    return;
+  }
+  const float sum = ExpShifted(x, max, n, out);
+  Scale(out, 1.0f / sum, n);
+}
 
 const char* SimdLevel() {
 #if defined(TP_SIMD_AVX512)

@@ -26,4 +26,11 @@ float Dot(const float* a, const float* b, size_t n);
 // out[r] = dot(query, matrix[r]) for r < rows; matrix is [rows][dim].
 void DotRows(const float* query, const float* matrix, size_t rows, size_t dim, float* out);
 
+// out = softmax(x) over n values (max-subtracted; out may alias x). Exponentials are
+// vectorized in the SIMD variants (Cephes-style polynomial, ~2e-7 relative error).
+void Softmax(const float* x, size_t n, float* out);
+
+// x[i] = exp(x[i]), same accuracy as Softmax's.
+void ExpInPlace(float* x, size_t n);
+
 }  // namespace tp::kernels

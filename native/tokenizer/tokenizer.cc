@@ -266,31 +266,51 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text) {
   }
 }
 
-Encoding Tokenizer::Encode(std::string_view text, size_t max_length) const {
-  const Impl& t = *impl_;
-  const size_t specials = t.post_processor->added_tokens();
-  size_t budget = std::numeric_limits<size_t>::max();
-  if (max_length > 0) {
-    if (max_length < specials) {
-      throw TokenizerError("max_length " + std::to_string(max_length) + " is less than the " +
-                           std::to_string(specials) + " special tokens the template adds");
-    }
-    budget = max_length - specials;
+namespace {
+
+// Tokens left for the sequence once the template's special tokens are counted.
+size_t SequenceBudget(size_t max_length, size_t specials) {
+  if (max_length == 0) return std::numeric_limits<size_t>::max();
+  if (max_length < specials) {
+    throw TokenizerError("max_length " + std::to_string(max_length) + " is less than the " +
+                         std::to_string(specials) + " special tokens the template adds");
   }
-  EncodeRun run(t, budget);
-  if (budget > 0) {
-    if (max_length > 0) run.ids().reserve(std::min(budget, text.size() + 1));
+  return max_length - specials;
+}
+
+}  // namespace
+
+std::vector<int32_t> Tokenizer::EncodeSequence(std::string_view text, size_t max_tokens) const {
+  const Impl& t = *impl_;
+  EncodeRun run(t, max_tokens);
+  if (max_tokens > 0) {
+    if (max_tokens != std::numeric_limits<size_t>::max()) run.ids().reserve(std::min(max_tokens, text.size() + 1));
     if (t.added.has_raw()) {
       t.added.SplitRaw(text, run);
     } else if (!text.empty()) {
       run.OnText(text, true);
     }
   }
-  std::vector<int32_t>& ids = run.ids();
-  if (ids.size() > budget) ids.resize(budget);
+  std::vector<int32_t> ids = std::move(run.ids());
+  if (ids.size() > max_tokens) ids.resize(max_tokens);
+  return ids;
+}
+
+Encoding Tokenizer::Finish(const std::vector<int32_t>& sequence, size_t max_length) const {
+  const size_t budget = SequenceBudget(max_length, num_special_tokens());
   Encoding out;
-  t.post_processor->Apply(ids, out.ids, out.type_ids);
+  if (sequence.size() > budget) {
+    const std::vector<int32_t> truncated(sequence.begin(), sequence.begin() + static_cast<std::ptrdiff_t>(budget));
+    impl_->post_processor->Apply(truncated, out.ids, out.type_ids);
+  } else {
+    impl_->post_processor->Apply(sequence, out.ids, out.type_ids);
+  }
   return out;
+}
+
+Encoding Tokenizer::Encode(std::string_view text, size_t max_length) const {
+  const std::vector<int32_t> sequence = EncodeSequence(text, SequenceBudget(max_length, num_special_tokens()));
+  return Finish(sequence, max_length);
 }
 
 int32_t Tokenizer::pad_id() const { return impl_->pad_id; }

@@ -53,6 +53,15 @@ class Tokenizer {
   // Thread-safe: any number of threads may call Encode on one instance at once.
   Encoding Encode(std::string_view utf8, size_t max_length) const;
 
+  // The two halves of Encode, for models that share one tokenization (same fingerprint) but
+  // truncate differently: EncodeSequence gives the sequence's ids without special tokens,
+  // stopping after max_tokens (SIZE_MAX = no limit); Finish truncates such a sequence for
+  // max_length (as Encode would) and applies the template. For any text and max_length,
+  // Finish(EncodeSequence(text, n), max_length) == Encode(text, max_length) whenever
+  // n >= max_length - num_special_tokens().
+  std::vector<int32_t> EncodeSequence(std::string_view utf8, size_t max_tokens) const;
+  Encoding Finish(const std::vector<int32_t>& sequence, size_t max_length) const;
+
   // Id for padding: tokenizer.json padding.pad_id if set, else the id of "[PAD]" if the
   // vocabulary or the added tokens have it, else 0.
   int32_t pad_id() const;

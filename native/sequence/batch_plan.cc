@@ -1,4 +1,4 @@
-#include "embedding/batch_plan.h"
+#include "sequence/batch_plan.h"
 
 #include <algorithm>
 #include <numeric>
