@@ -12,11 +12,15 @@ export function formatIssues(root: string, error: z.ZodError): string {
     .join('\n');
 }
 
-export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, root: string, code: ErrorCode): z.infer<T> {
+/**
+ * Parses with a zod schema or throws a TicketProcessorError listing every problem.
+ * `root` prefixes each path (options.threads); `title` names the thing (default: root).
+ */
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, root: string, code: ErrorCode, title = root): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const issues = formatIssues(root, result.error);
-    throw new TicketProcessorError(code, `invalid ${root}:\n${issues}`);
+    throw new TicketProcessorError(code, `invalid ${title}:\n${issues}`);
   }
   return result.data;
 }

@@ -84,7 +84,7 @@ t.test('invalid options are CONFIG_INVALID with every problem and its path', asy
   await t.rejects(createEnricher({ models: TINY_BERT, threads: 0 }), { code: 'CONFIG_INVALID', message: /options\.threads/ });
   await t.rejects(createEnricher({ models: TINY_BERT, threads: 1.5 }), { code: 'CONFIG_INVALID' });
   await t.rejects(createEnricher({ models: TINY_BERT, cpu: 'sse9' as 'generic' }), { code: 'CONFIG_INVALID', message: /options\.cpu/ });
-  await t.rejects(createEnricher({ models: TINY_BERT, maxLength: 100_000 }), { code: 'CONFIG_INVALID', message: /exceeds the model's 512 position embeddings/ });
+  await t.rejects(createEnricher({ models: TINY_BERT, maxLength: 100_000 }), { code: 'CONFIG_INVALID', message: /exceeds the embedding model's 512 position embeddings/ });
   const e: Error = await createEnricher({ models: { embedding: '' }, tokenBudget: -1, colour: 'blue' } as never).then(
     () => new Error('expected a rejection'),
     (x: unknown) => x as Error,

@@ -43,3 +43,6 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+export const TINY_SST2 = path.join(REPO_ROOT, 'test', 'fixtures', 'models', 'tiny-distilbert-sst2');
+export const TINY_MODELS = { embedding: TINY_BERT, sentiment: TINY_SST2 };

@@ -3,7 +3,7 @@
 import path from 'node:path';
 
 import { Tokenizer } from '@anush008/tokenizers';
-import { AutoModel, env, mean_pooling, pipeline, Tensor } from '@huggingface/transformers';
+import { AutoModel, AutoModelForSequenceClassification, env, mean_pooling, pipeline, Tensor } from '@huggingface/transformers';
 
 /**
  * transformers.js embeddings: pooling mean, normalize true, fp32, the same files.
@@ -52,6 +52,40 @@ export async function transformersEmbeddingsOfIds(modelDir: string, idsList: num
     const token_type_ids = new Tensor('int64', new BigInt64Array(ids.length), dims);
     const { last_hidden_state } = await model({ input_ids, attention_mask, token_type_ids });
     out.push(...(mean_pooling(last_hidden_state, attention_mask).normalize(2, -1).tolist() as number[][]));
+  }
+  await model.dispose();
+  return out;
+}
+
+/**
+ * transformers.js' text-classification pipeline: every label's score (top_k null), as
+ * { label: score } per text. For texts within maxLength only (see transformersEmbeddings).
+ */
+export async function transformersClassification(modelDir: string, texts: string[]): Promise<Record<string, number>[]> {
+  env.allowRemoteModels = false;
+  env.localModelPath = path.dirname(modelDir);
+  const classifier = await pipeline('text-classification', path.basename(modelDir), { dtype: 'fp32' });
+  const out: Record<string, number>[] = [];
+  for (const text of texts) {
+    const scores = (await classifier(text, { top_k: null })) as { label: string; score: number }[];
+    out.push(Object.fromEntries(scores.map((s) => [s.label, s.score])));
+  }
+  await classifier.dispose();
+  return out;
+}
+
+/** transformers.js' sequence-classification model on given token ids: logits per text. */
+export async function transformersLogitsOfIds(modelDir: string, idsList: number[][]): Promise<number[][]> {
+  env.allowRemoteModels = false;
+  env.localModelPath = path.dirname(modelDir);
+  const model = await AutoModelForSequenceClassification.from_pretrained(path.basename(modelDir), { dtype: 'fp32' });
+  const out: number[][] = [];
+  for (const ids of idsList) {
+    const dims = [1, ids.length];
+    const input_ids = new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), dims);
+    const attention_mask = new Tensor('int64', new BigInt64Array(ids.length).fill(1n), dims);
+    const { logits } = await model({ input_ids, attention_mask });
+    out.push(...(logits.tolist() as number[][]));
   }
   await model.dispose();
   return out;

@@ -55,6 +55,7 @@ class ClassifierModelObject : public ModelObject<ClassifierModelObject, Classifi
     o.Set("maxBatch", static_cast<double>(model.config().limits.max_batch));
     o.Set("vocabSize", static_cast<double>(model.tokenizer().vocab_size()));
     o.Set("maxTokenId", static_cast<double>(model.tokenizer().max_id()));
+    o.Set("tokenizerFingerprint", Hex64(model.tokenizer().fingerprint()));
     return o;
   }
 };

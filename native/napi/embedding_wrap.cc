@@ -59,6 +59,7 @@ class EmbeddingModelObject : public ModelObject<EmbeddingModelObject, EmbeddingM
     o.Set("normalize", model.config().normalize);
     o.Set("vocabSize", static_cast<double>(model.tokenizer().vocab_size()));
     o.Set("maxTokenId", static_cast<double>(model.tokenizer().max_id()));
+    o.Set("tokenizerFingerprint", Hex64(model.tokenizer().fingerprint()));
     return o;
   }
 };

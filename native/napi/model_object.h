@@ -36,7 +36,7 @@ class ModelObject : public Napi::ObjectWrap<Derived> {
   // The model behind `value`, which must be an instance of `ctor` and not closed.
   static ModelPtr ModelOf(Napi::Env env, Napi::FunctionReference& ctor, Napi::Value value, const char* what) {
     if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(ctor.Value()))
-      ThrowType(env, std::string(what) + " must be a " + Derived::kClassName);
+      ThrowType(env, std::string(what) + " must be a model returned by " + Derived::kLoaderName + "()");
     return Napi::ObjectWrap<Derived>::Unwrap(value.As<Napi::Object>())->Model(env);
   }
 

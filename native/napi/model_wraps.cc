@@ -31,6 +31,13 @@ Napi::BigInt64Array ToBigInt64Array(Napi::Env env, const std::vector<int64_t>& v
 
 }  // namespace
 
+std::string Hex64(uint64_t v) {
+  static const char* digits = "0123456789abcdef";
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) s[static_cast<size_t>(i)] = digits[v & 0xf];
+  return s;
+}
+
 std::shared_ptr<const Tokenizer> ParseTokenizer(const std::string& json) {
   try {
     return Tokenizer::FromJson(json);

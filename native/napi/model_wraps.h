@@ -29,6 +29,9 @@ inline BatchLimits ReadBatchLimits(const Napi::Object& options) {
   return limits;
 }
 
+// 16 lowercase hex digits (tokenizer fingerprints).
+std::string Hex64(uint64_t v);
+
 Napi::Array TensorSpecsToJs(Napi::Env env, const std::vector<ort::TensorSpec>& specs);
 Napi::Float32Array ToFloat32Array(Napi::Env env, const std::vector<float>& values);
 Napi::Array EncodedBatchesToJs(Napi::Env env, const std::vector<EncodedBatch>& batches);

@@ -3,6 +3,7 @@
 #include "napi/addon_data.h"
 #include "napi/args.h"
 #include "napi/async_task.h"
+#include "napi/model_wraps.h"
 #include "tokenizer/tokenizer.h"
 
 namespace tp::napi {
@@ -13,13 +14,6 @@ Napi::Int32Array ToInt32Array(Napi::Env env, const std::vector<int32_t>& values)
   Napi::Int32Array out = Napi::Int32Array::New(env, values.size());
   std::copy(values.begin(), values.end(), out.Data());
   return out;
-}
-
-std::string Hex64(uint64_t v) {
-  static const char* digits = "0123456789abcdef";
-  std::string s(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) s[static_cast<size_t>(i)] = digits[v & 0xf];
-  return s;
 }
 
 // new Tokenizer(tokenizerJson: string): a standalone tokenizer, for tests, tools and fuzzing

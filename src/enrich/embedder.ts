@@ -1,5 +1,6 @@
 import { callNative, TicketProcessorError } from '../errors.js';
 import type { EmbeddingModelFiles } from '../models/embedding-model-files.js';
+import { tokenizerMismatch } from '../models/model-folder.js';
 import type { EncodedBatch, NativeAddon, NativeEmbeddingModel } from '../native/addon-types.js';
 
 export interface BatchSettings {
@@ -11,6 +12,13 @@ export interface BatchSettings {
 
 // Small batches win on CPU: at 1-2k tokens per call the activations stay in cache; 8k-token
 // batches ran ~25% slower in `npm run bench` (see README, Benchmarks).
+/** Splits [count, dim] floats into one Float32Array per row, each with its own memory. */
+export function rowsOf(data: Float32Array, dim: number, count: number): Float32Array[] {
+  const rows: Float32Array[] = new Array(count);
+  for (let i = 0; i < count; i++) rows[i] = data.slice(i * dim, (i + 1) * dim);
+  return rows;
+}
+
 export const DEFAULT_BATCH_SETTINGS: BatchSettings = { tokenBudget: 1024, maxBatch: 32 };
 
 /** Sentence embeddings from one ONNX encoder, through the native pipeline. */
@@ -33,12 +41,10 @@ export class Embedder {
       }),
     );
     const info = native.info();
-    if (files.vocabSize !== undefined && info.maxTokenId >= files.vocabSize) {
+    const mismatch = tokenizerMismatch(files, info.maxTokenId);
+    if (mismatch) {
       native.close();
-      throw new TicketProcessorError(
-        'MODEL_INVALID',
-        `tokenizer.json in ${files.location.dir} produces token ids up to ${info.maxTokenId}, but config.json says the model has ${files.vocabSize} (vocab_size): the tokenizer does not belong to this model`,
-      );
+      throw new TicketProcessorError('MODEL_INVALID', `${files.role} model ${files.location.dir}: ${mismatch}`);
     }
     let dim = info.dim;
     if (dim === 0) {
@@ -50,21 +56,24 @@ export class Embedder {
 
   /** One unit-length Float32Array per text (normalize on), in input order. */
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    const native = this.open();
+    const native = this.nativeModel();
     if (texts.length === 0) return [];
     const { data, dim } = await callNative(() => native.embed(texts as string[]));
-    const rows: Float32Array[] = new Array(texts.length);
-    for (let i = 0; i < texts.length; i++) rows[i] = data.slice(i * dim, (i + 1) * dim);
-    return rows;
+    return rowsOf(data, dim, texts.length);
+  }
+
+  /** Identifies the tokenizer's behaviour: equal for models that tokenize identically. */
+  get tokenizerFingerprint(): string {
+    return this.nativeModel().info().tokenizerFingerprint;
   }
 
   /** The exact batches embed() feeds ONNX Runtime (for benchmarks and tests). */
   encode(texts: readonly string[]): EncodedBatch[] {
-    return this.open().encode(texts as string[]);
+    return this.nativeModel().encode(texts as string[]);
   }
 
   nativeInfo() {
-    return this.open().info();
+    return this.nativeModel().info();
   }
 
   close(): void {
@@ -72,7 +81,7 @@ export class Embedder {
     this.native = undefined;
   }
 
-  private open(): NativeEmbeddingModel {
+  nativeModel(): NativeEmbeddingModel {
     if (!this.native) throw new TicketProcessorError('ENRICHER_CLOSED', 'the embedding model was closed');
     return this.native;
   }

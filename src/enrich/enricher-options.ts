@@ -8,10 +8,10 @@ const modelSpec = z.string().trim().min(1, 'must be a folder path or a hub id');
 export const EnricherOptionsSchema = z
   .object({
     /**
-     * A model folder (used as the embedding model), a folder of models laid out like the model
-     * cache (<org>/<name>/...), or per-role folders / hub ids.
+     * A model folder (the embedding model), a folder of models laid out like the model cache
+     * (<org>/<name>/...), a hub id, or per-role folders / hub ids.
      */
-    models: z.union([modelSpec, z.object({ embedding: modelSpec.optional() }).strict()]).optional(),
+    models: z.union([modelSpec, z.object({ embedding: modelSpec.optional(), sentiment: modelSpec.optional() }).strict()]).optional(),
     /** ONNX Runtime intra-op threads for the whole process; default: physical cores */
     threads: z.number().int().min(1).max(1024).optional(),
     /** addon CPU variant; default: the best this CPU supports */
@@ -23,10 +23,16 @@ export const EnricherOptionsSchema = z
     tokenBudget: z.number().int().min(1).max(16_777_216).optional(),
     /** max texts in one inference call */
     maxBatch: z.number().int().min(1).max(65_536).optional(),
+    /** intents and urgency levels: a .json/.yaml/.yml file or an object; default: built in */
+    taxonomy: z.union([z.string().trim().min(1), z.record(z.string(), z.unknown())]).optional(),
+    /** sentiment is NEUTRAL when the top probability is below this (Python system: 0.55) */
+    neutralBelow: z.number().min(0).max(1).optional(),
   })
   .strict();
 
-export type EnricherOptions = z.input<typeof EnricherOptionsSchema>;
+export type EnricherOptions = Omit<z.input<typeof EnricherOptionsSchema>, 'taxonomy'> & {
+  taxonomy?: string | import('./taxonomy/taxonomy-schema.js').TaxonomyInput;
+};
 
 export function parseEnricherOptions(options: unknown): z.output<typeof EnricherOptionsSchema> {
   return parseOrThrow(EnricherOptionsSchema, options ?? {}, 'options', 'CONFIG_INVALID');

@@ -1,15 +1,33 @@
 import { TicketProcessorError } from '../errors.js';
-import { readEmbeddingModelFiles, type Dtype } from '../models/embedding-model-files.js';
-import { DEFAULT_MODELS } from '../models/known-models.js';
-import { locateFromModelsOption, locateModel, type ModelLocation } from '../models/model-location.js';
+import { readClassifierModelFiles } from '../models/classifier-model-files.js';
+import { readEmbeddingModelFiles } from '../models/embedding-model-files.js';
+import type { Dtype } from '../models/model-folder.js';
+import type { ModelLocation } from '../models/model-location.js';
+import { resolveModelLocations } from '../models/resolve-models.js';
 import type { CpuReport, CpuVariant, RuntimeInfo } from '../native/addon-types.js';
 import { type LoadedAddon, loadAddon } from '../native/load-addon.js';
 import { ensureRuntime } from '../native/runtime.js';
 import { PACKAGE_VERSION } from '../package-info.js';
-import { DEFAULT_BATCH_SETTINGS, Embedder } from './embedder.js';
+import { sentimentFromProbabilities, sentimentLabelIndices } from './classify/sentiment.js';
+import { TaxonomyClassifier } from './classify/taxonomy-classifier.js';
+import { type BatchSettings, DEFAULT_BATCH_SETTINGS, Embedder, rowsOf } from './embedder.js';
+import { type Classification, composeEnrichedTicket, type EnrichedTicket, type Enrichment } from './enriched-ticket.js';
 import { type EnricherOptions, parseEnricherOptions } from './enricher-options.js';
+import { SequenceClassifier } from './sequence-classifier.js';
+import { loadTaxonomy } from './taxonomy/load-taxonomy.js';
+import type { Scoring } from './taxonomy/taxonomy-schema.js';
+import { parseRawTicket, type RawTicket, type RawTicketInput, ticketText } from './ticket-schema.js';
 
 export type { EnricherOptions } from './enricher-options.js';
+
+interface ModelInfo {
+  id: string;
+  path: string;
+  source: ModelLocation['source'];
+  dtype: Dtype;
+  file: string;
+  maxLength: number;
+}
 
 export interface EnricherInfo {
   version: string;
@@ -20,104 +38,32 @@ export interface EnricherInfo {
   cpu: CpuReport & { available: CpuVariant[] };
   onnxruntime: RuntimeInfo;
   models: {
-    embedding: {
-      id: string;
-      path: string;
-      source: ModelLocation['source'];
-      dtype: Dtype;
-      file: string;
-      dim: number;
-      maxLength: number;
-      normalize: boolean;
-    };
+    embedding: ModelInfo & { dim: number; normalize: boolean };
+    /** null when no sentiment model is loaded (classify/enrich then fail with MODEL_NOT_FOUND) */
+    sentiment: (ModelInfo & { labels: string[] }) | null;
   };
-  batching: { tokenBudget: number; maxBatch: number };
+  /** true when the embedding and sentiment tokenizers are identical: each text is tokenized once */
+  sharedTokenization: boolean | null;
+  taxonomy: { source: string; intents: string[]; urgency: string[]; intentScoring: Scoring; urgencyScoring: Scoring };
+  sentiment: { neutralBelow: number };
+  batching: BatchSettings;
 }
 
-function embeddingLocation(models: EnricherOptions['models']): ModelLocation {
-  const id = process.env.EMBEDDING_MODEL || DEFAULT_MODELS.embedding;
-  if (typeof models === 'string') return locateFromModelsOption(models, 'embedding', id);
-  return locateModel(models?.embedding ?? id, 'embedding');
+interface EnricherParts {
+  addon: LoadedAddon;
+  runtime: RuntimeInfo;
+  embedder: Embedder;
+  sentiment: SequenceClassifier | undefined;
+  sentimentMissing: string | undefined;
+  intents: TaxonomyClassifier;
+  urgency: TaxonomyClassifier;
+  taxonomySource: string;
+  neutralBelow: number;
+  batching: BatchSettings;
 }
 
-/** Enriches support tickets; for now: sentence embeddings. Create with createEnricher(). */
-export class Enricher {
-  #embedder: Embedder | undefined;
-  readonly #addon: LoadedAddon;
-  readonly #runtime: RuntimeInfo;
-  readonly #batching: { tokenBudget: number; maxBatch: number };
-  readonly #inFlight = new Set<Promise<unknown>>();
-  #closing: Promise<void> | undefined;
-
-  /** @internal use createEnricher() */
-  constructor(addon: LoadedAddon, runtime: RuntimeInfo, embedder: Embedder, batching: { tokenBudget: number; maxBatch: number }) {
-    this.#addon = addon;
-    this.#runtime = runtime;
-    this.#embedder = embedder;
-    this.#batching = batching;
-  }
-
-  /**
-   * One Float32Array per text, in input order, of the model's hidden size and unit length.
-   * Runs on the libuv thread pool: the event loop stays free while it works.
-   */
-  embed(texts: readonly string[]): Promise<Float32Array[]> {
-    return this.#track(async () => {
-      validateTexts(texts);
-      return this.#open().embed(texts);
-    });
-  }
-
-  info(): EnricherInfo {
-    const embedder = this.#open();
-    const { files } = embedder;
-    return {
-      version: PACKAGE_VERSION,
-      variant: this.#addon.variant,
-      simd: this.#addon.addon.kernels.simd,
-      addonPath: this.#addon.file,
-      cpu: { ...this.#addon.cpu, available: this.#addon.available },
-      onnxruntime: { ...this.#runtime },
-      models: {
-        embedding: {
-          id: files.location.id,
-          path: files.location.dir,
-          source: files.location.source,
-          dtype: files.dtype,
-          file: files.onnxPath,
-          dim: embedder.dim,
-          maxLength: files.maxLength,
-          normalize: files.normalize,
-        },
-      },
-      batching: { ...this.#batching },
-    };
-  }
-
-  /** Waits for calls in flight, then frees the models. Idempotent. */
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      await Promise.allSettled([...this.#inFlight]);
-      this.#embedder?.close();
-      this.#embedder = undefined;
-    })();
-    return this.#closing;
-  }
-
-  #open(): Embedder {
-    if (this.#closing || !this.#embedder) {
-      throw new TicketProcessorError('ENRICHER_CLOSED', 'this enricher was closed; create a new one with createEnricher()');
-    }
-    return this.#embedder;
-  }
-
-  #track<T>(work: () => Promise<T>): Promise<T> {
-    const promise = work();
-    this.#inFlight.add(promise);
-    const forget = () => this.#inFlight.delete(promise);
-    promise.then(forget, forget);
-    return promise;
-  }
+function modelInfo(files: { location: ModelLocation; dtype: Dtype; onnxPath: string; maxLength: number }): ModelInfo {
+  return { id: files.location.id, path: files.location.dir, source: files.location.source, dtype: files.dtype, file: files.onnxPath, maxLength: files.maxLength };
 }
 
 function describe(value: unknown): string {
@@ -138,19 +84,209 @@ function validateTexts(texts: unknown): asserts texts is string[] {
   }
 }
 
-/** Loads the addon variant, ONNX Runtime and the models. */
+/** Every ticket checked against the RawTicket schema; all violations of all tickets in one error. */
+function validateTickets(tickets: unknown, call: string): RawTicket[] {
+  if (!Array.isArray(tickets)) {
+    throw new TicketProcessorError('INPUT_INVALID', `${call}(tickets) takes an array of tickets, got ${describe(tickets)}`);
+  }
+  const problems: string[] = [];
+  const parsed = tickets.map((t, i) => {
+    try {
+      return parseRawTicket(t, `tickets[${i}]`);
+    } catch (e) {
+      problems.push((e as Error).message.split('\n').slice(1).join('\n'));
+      return undefined;
+    }
+  });
+  if (problems.length > 0) throw new TicketProcessorError('INPUT_INVALID', `invalid tickets:\n${problems.join('\n')}`);
+  return parsed as RawTicket[];
+}
+
+/**
+ * Enriches support tickets: embeddings, intent, urgency and sentiment. Create with
+ * createEnricher(); close() when done.
+ */
+export class Enricher {
+  #parts: EnricherParts | undefined;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
+
+  /** @internal use createEnricher() */
+  constructor(parts: EnricherParts) {
+    this.#parts = parts;
+  }
+
+  /**
+   * One Float32Array per text, in input order, of the model's hidden size and unit length.
+   * Runs on the libuv thread pool: the event loop stays free while it works.
+   */
+  embed(texts: readonly string[]): Promise<Float32Array[]> {
+    return this.#track(async () => {
+      validateTexts(texts);
+      return this.#open().embedder.embed(texts);
+    });
+  }
+
+  /** Intent, urgency and sentiment for each ticket (RawTicket objects), in input order. */
+  classify(tickets: readonly RawTicketInput[]): Promise<Classification[]> {
+    return this.#track(async () => (await this.#run(validateTickets(tickets, 'classify'))).classifications);
+  }
+
+  /** The EnrichedTicket of DESIGN.md for one RawTicket (everything but `summary`, for now). */
+  enrich(ticket: RawTicketInput): Promise<EnrichedTicket> {
+    return this.#track(async () => {
+      const parsed = parseRawTicket(ticket, 'ticket');
+      return (await this.#enrichValid([parsed]))[0]!;
+    });
+  }
+
+  /** enrich() for many tickets in native batches (one tokenization, one pass per model). */
+  enrichMany(tickets: readonly RawTicketInput[]): Promise<EnrichedTicket[]> {
+    return this.#track(async () => this.#enrichValid(validateTickets(tickets, 'enrichMany')));
+  }
+
+  info(): EnricherInfo {
+    const p = this.#open();
+    const e = p.embedder.files;
+    const s = p.sentiment?.files;
+    return {
+      version: PACKAGE_VERSION,
+      variant: p.addon.variant,
+      simd: p.addon.addon.kernels.simd,
+      addonPath: p.addon.file,
+      cpu: { ...p.addon.cpu, available: p.addon.available },
+      onnxruntime: { ...p.runtime },
+      models: {
+        embedding: { ...modelInfo(e), dim: p.embedder.dim, normalize: e.normalize },
+        sentiment: s ? { ...modelInfo(s), labels: [...s.labels] } : null,
+      },
+      sharedTokenization: p.sentiment ? p.embedder.tokenizerFingerprint === p.sentiment.tokenizerFingerprint : null,
+      taxonomy: {
+        source: p.taxonomySource,
+        intents: [...p.intents.names],
+        urgency: [...p.urgency.names],
+        intentScoring: { ...p.intents.section.scoring },
+        urgencyScoring: { ...p.urgency.section.scoring },
+      },
+      sentiment: { neutralBelow: p.neutralBelow },
+      batching: { ...p.batching },
+    };
+  }
+
+  /** Waits for calls in flight, then frees the models. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#inFlight]);
+      this.#parts?.embedder.close();
+      this.#parts?.sentiment?.close();
+      this.#parts = undefined;
+    })();
+    return this.#closing;
+  }
+
+  async #enrichValid(tickets: RawTicket[]): Promise<EnrichedTicket[]> {
+    const p = this.#open();
+    const { embeddings, classifications } = await this.#run(tickets);
+    const context = {
+      processedAt: new Date(),
+      modelVersion: `ticket-processor@${PACKAGE_VERSION}`,
+      models: {
+        embedding: { id: p.embedder.files.location.id, dtype: p.embedder.files.dtype },
+        sentiment: { id: p.sentiment!.files.location.id, dtype: p.sentiment!.files.dtype },
+      } satisfies Enrichment['models'],
+      cpuVariant: p.addon.variant,
+    };
+    return tickets.map((t, i) => composeEnrichedTicket(t, embeddings[i]!, classifications[i]!, context));
+  }
+
+  /** Both models over all tickets in one native call, then the taxonomy and sentiment rules. */
+  async #run(tickets: RawTicket[]): Promise<{ embeddings: Float32Array[]; classifications: Classification[] }> {
+    const p = this.#open();
+    if (!p.sentiment) {
+      throw new TicketProcessorError(
+        'MODEL_NOT_FOUND',
+        `no sentiment model is loaded, so tickets cannot be classified: pass models.sentiment to createEnricher() or install the default (${p.sentimentMissing ?? 'not found'})`,
+      );
+    }
+    if (tickets.length === 0) return { embeddings: [], classifications: [] };
+    const texts = tickets.map(ticketText);
+    const out = await p.addon.addon.analyzeTexts(texts, { embedding: p.embedder.nativeModel(), classifier: p.sentiment.nativeModel() });
+    const embeddings = rowsOf(out.embeddings!.data, out.embeddings!.dim, texts.length);
+    const { probs, labels } = out.classification!;
+    const labelNames = p.sentiment.files.labels;
+    const indices = sentimentLabelIndices(labelNames, p.sentiment.files.location.dir);
+    const classifications = tickets.map((ticket, i): Classification => {
+      const urgency = ticket.priority
+        ? { label: ticket.priority, confidence: 1, top: [{ label: ticket.priority, score: 1 }], source: 'priority' as const }
+        : { ...p.urgency.classify(texts[i]!, embeddings[i]), source: 'model' as const };
+      return {
+        intent: p.intents.classify(texts[i]!, embeddings[i]),
+        urgency: urgency as Classification['urgency'],
+        sentiment: sentimentFromProbabilities(probs.subarray(i * labels, (i + 1) * labels), labelNames, indices, p.neutralBelow),
+      };
+    });
+    return { embeddings, classifications };
+  }
+
+  #open(): EnricherParts {
+    if (this.#closing || !this.#parts) {
+      throw new TicketProcessorError('ENRICHER_CLOSED', 'this enricher was closed; create a new one with createEnricher()');
+    }
+    return this.#parts;
+  }
+
+  #track<T>(work: () => Promise<T>): Promise<T> {
+    const promise = work();
+    this.#inFlight.add(promise);
+    const forget = () => this.#inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+}
+
+/** Loads the addon variant, ONNX Runtime, the models and the taxonomy. */
 export async function createEnricher(options: EnricherOptions = {}): Promise<Enricher> {
   const opts = parseEnricherOptions(options);
   const addon = loadAddon(opts.cpu);
   const runtime = await ensureRuntime(addon.addon, opts.threads);
-  const files = await readEmbeddingModelFiles(embeddingLocation(opts.models), {
-    dtype: opts.dtype ?? 'fp32',
-    ...(opts.maxLength !== undefined && { maxLength: opts.maxLength }),
-  });
-  const batching = {
+  const locations = resolveModelLocations(opts.models);
+  const dtype = opts.dtype ?? 'fp32';
+  const batching: BatchSettings = {
     tokenBudget: opts.tokenBudget ?? DEFAULT_BATCH_SETTINGS.tokenBudget,
     maxBatch: opts.maxBatch ?? DEFAULT_BATCH_SETTINGS.maxBatch,
   };
-  const embedder = await Embedder.load(addon.addon, files, batching);
-  return new Enricher(addon, runtime, embedder, batching);
+  const taxonomyOption = (options as EnricherOptions).taxonomy ?? process.env.TICKET_PROCESSOR_TAXONOMY ?? undefined;
+  const [embeddingFiles, sentimentFiles, taxonomy] = await Promise.all([
+    readEmbeddingModelFiles(locations.embedding, { dtype, ...(opts.maxLength !== undefined && { maxLength: opts.maxLength }) }),
+    locations.sentiment ? readClassifierModelFiles(locations.sentiment, { role: 'sentiment', dtype }) : undefined,
+    loadTaxonomy(taxonomyOption),
+  ]);
+  if (sentimentFiles) sentimentLabelIndices(sentimentFiles.labels, `${sentimentFiles.location.dir}/config.json`);
+
+  const embedder = await Embedder.load(addon.addon, embeddingFiles, batching);
+  let sentiment: SequenceClassifier | undefined;
+  try {
+    if (sentimentFiles) sentiment = await SequenceClassifier.load(addon.addon, sentimentFiles, batching);
+    const embedExamples = (texts: string[]) => embedder.embed(texts);
+    const [intents, urgency] = await Promise.all([
+      TaxonomyClassifier.create(taxonomy.intents, embedExamples, addon.addon.kernels),
+      TaxonomyClassifier.create(taxonomy.urgency, embedExamples, addon.addon.kernels),
+    ]);
+    return new Enricher({
+      addon,
+      runtime,
+      embedder,
+      sentiment,
+      sentimentMissing: locations.missing.sentiment,
+      intents,
+      urgency,
+      taxonomySource: typeof taxonomyOption === 'string' ? taxonomyOption : taxonomyOption ? 'object' : 'built-in',
+      neutralBelow: opts.neutralBelow ?? 0.55,
+      batching,
+    });
+  } catch (e) {
+    embedder.close();
+    sentiment?.close();
+    throw e;
+  }
 }

@@ -16,13 +16,18 @@ const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(@[\w.-]+)?$/;
 
 /** MODEL_CACHE_DIR, else $XDG_CACHE_HOME/ticket-processor/models, else ~/.cache/ticket-processor/models. */
 export function modelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MODEL_CACHE_DIR) return path.resolve(expandHome(env.MODEL_CACHE_DIR));
+  if (env.MODEL_CACHE_DIR) return resolveUserPath(env.MODEL_CACHE_DIR);
   const base = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache');
   return path.join(base, 'ticket-processor', 'models');
 }
 
 function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+/** An absolute path, with ~ expanded. */
+export function resolveUserPath(p: string): string {
+  return path.resolve(expandHome(p));
 }
 
 function isDirectory(p: string): boolean {
@@ -34,7 +39,8 @@ export function isModelFolder(dir: string): boolean {
   return existsSync(path.join(dir, 'config.json')) || isDirectory(path.join(dir, 'onnx'));
 }
 
-function looksLikePath(spec: string): boolean {
+/** A path rather than a hub id ("org/name"): absolute, relative with ./ or ~, or existing. */
+export function looksLikePath(spec: string): boolean {
   return path.isAbsolute(spec) || spec.startsWith('.') || spec.startsWith('~') || !HUB_ID.test(spec) || existsSync(spec);
 }
 
@@ -60,7 +66,7 @@ export function locateInModelsFolder(root: string, spec: string, role: string): 
  */
 export function locateModel(spec: string, role: string): ModelLocation {
   if (!looksLikePath(spec)) return locateInModelsFolder(modelCacheDir(), spec, role);
-  const dir = path.resolve(expandHome(spec));
+  const dir = resolveUserPath(spec);
   if (!isDirectory(dir)) throw new TicketProcessorError('MODEL_NOT_FOUND', `${role} model folder ${dir} does not exist`);
   return { id: dir, dir, source: 'folder' };
 }
@@ -71,7 +77,7 @@ export function locateModel(spec: string, role: string): ModelLocation {
  */
 export function locateFromModelsOption(models: string, role: string, defaultId: string): ModelLocation {
   if (!looksLikePath(models)) return locateModel(models, role);
-  const dir = path.resolve(expandHome(models));
+  const dir = resolveUserPath(models);
   if (!isDirectory(dir)) throw new TicketProcessorError('MODEL_NOT_FOUND', `models folder ${dir} does not exist`);
   return isModelFolder(dir) ? { id: dir, dir, source: 'folder' } : locateInModelsFolder(dir, defaultId, role);
 }

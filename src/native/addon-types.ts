@@ -61,6 +61,8 @@ export interface NativeEmbeddingInfo {
   vocabSize: number;
   /** largest id the tokenizer can produce */
   maxTokenId: number;
+  /** hex; equal for tokenizers that produce the same ids */
+  tokenizerFingerprint: string;
 }
 
 /** One ORT call's inputs, exactly as embed() builds them. */
@@ -96,6 +98,49 @@ export interface NativeKernels {
   dotRows(query: Float32Array, matrix: Float32Array, out: Float32Array, repeat?: number): void;
 }
 
+export interface ClassifierModelOptions {
+  modelPath: string;
+  tokenizerJson: string;
+  maxLength: number;
+  tokenBudget: number;
+  maxBatch: number;
+}
+
+export interface NativeClassifierInfo {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  /** 0 when the graph leaves it symbolic */
+  labels: number;
+  maxLength: number;
+  tokenBudget: number;
+  maxBatch: number;
+  vocabSize: number;
+  maxTokenId: number;
+  tokenizerFingerprint: string;
+}
+
+export interface ClassificationOutput {
+  /** [count, labels] */
+  logits: Float32Array;
+  /** softmax of each row of logits */
+  probs: Float32Array;
+  labels: number;
+}
+
+export interface NativeClassifierModel {
+  classify(texts: string[]): Promise<ClassificationOutput>;
+  encode(texts: string[]): EncodedBatch[];
+  info(): NativeClassifierInfo;
+  close(): void;
+}
+
+export interface AnalysisOutput {
+  embeddings?: { data: Float32Array; dim: number };
+  classification?: ClassificationOutput;
+  /** true when the models' tokenizers were identical, so each text was tokenized once */
+  sharedTokenization: boolean;
+}
+
 /** ticket_processor_<variant>.node */
 export interface NativeAddon {
   variant: CpuVariant;
@@ -103,5 +148,8 @@ export interface NativeAddon {
   runtimeInfo(): RuntimeInfo | null;
   Tokenizer: new (tokenizerJson: string) => NativeTokenizer;
   loadEmbeddingModel(options: EmbeddingModelOptions): Promise<NativeEmbeddingModel>;
+  loadClassifierModel(options: ClassifierModelOptions): Promise<NativeClassifierModel>;
+  /** Runs the given models over the same texts in one call, tokenizing once when they can share. */
+  analyzeTexts(texts: string[], models: { embedding?: NativeEmbeddingModel; classifier?: NativeClassifierModel }): Promise<AnalysisOutput>;
   kernels: NativeKernels;
 }

@@ -1,0 +1,69 @@
+import type { LabelResult, LabelScore } from './classify/label-scorer.js';
+import type { SentimentLabel, SentimentResult } from './classify/sentiment.js';
+import type { RawTicket, Urgency } from './ticket-schema.js';
+
+/** Intent, urgency and sentiment of one ticket: what classify() returns. */
+export interface Classification {
+  intent: LabelResult;
+  /** source "priority": the ticket's explicit priority, confidence 1 */
+  urgency: LabelResult & { label: Urgency; source: 'priority' | 'model' };
+  sentiment: SentimentResult;
+}
+
+export interface ModelProvenance {
+  id: string;
+  dtype: string;
+}
+
+/**
+ * The enrichment of DESIGN.md's EnrichedTicket. `summary` is not produced yet (summarization is a
+ * later issue) and is absent rather than faked. Fields beyond the contract: *_top, urgency_source,
+ * sentiment_scores, models, cpu_variant.
+ */
+export interface Enrichment {
+  embedding: number[];
+  intent: string;
+  intent_confidence: number;
+  intent_top: LabelScore[];
+  urgency: Urgency;
+  urgency_confidence: number;
+  urgency_source: 'priority' | 'model';
+  urgency_top: LabelScore[];
+  sentiment: SentimentLabel;
+  sentiment_confidence: number;
+  sentiment_scores: Record<string, number>;
+  processed_at: string;
+  model_version: string;
+  models: { embedding: ModelProvenance; sentiment: ModelProvenance };
+  cpu_variant: string;
+}
+
+export type EnrichedTicket = RawTicket & { enrichment: Enrichment };
+
+export function composeEnrichedTicket(
+  ticket: RawTicket,
+  embedding: Float32Array,
+  c: Classification,
+  context: { processedAt: Date; modelVersion: string; models: Enrichment['models']; cpuVariant: string },
+): EnrichedTicket {
+  return {
+    ...ticket,
+    enrichment: {
+      embedding: Array.from(embedding),
+      intent: c.intent.label,
+      intent_confidence: c.intent.confidence,
+      intent_top: c.intent.top,
+      urgency: c.urgency.label,
+      urgency_confidence: c.urgency.confidence,
+      urgency_source: c.urgency.source,
+      urgency_top: c.urgency.top,
+      sentiment: c.sentiment.label,
+      sentiment_confidence: c.sentiment.confidence,
+      sentiment_scores: c.sentiment.scores,
+      processed_at: context.processedAt.toISOString(),
+      model_version: context.modelVersion,
+      models: context.models,
+      cpu_variant: context.cpuVariant,
+    },
+  };
+}
