@@ -76,6 +76,32 @@ for (const variant of runnableVariants()) {
     }
   });
 
+  t.test(`${variant}: softmax`, async (t) => {
+    const next = rng(4);
+    for (const n of [1, 2, 3, 7, 16, 17, 100, 50265]) {
+      const x = randomArray(n, next).map((v) => v * 30); // logits spanning ~[-30, 30]
+      const out = new Float32Array(n);
+      kernels.softmax(x, out);
+      const max = Math.max(...x);
+      const exps = Array.from(x, (v) => Math.exp(v - max));
+      const sum = exps.reduce((a, b) => a + b, 0);
+      let worstRel = 0;
+      for (let i = 0; i < n; i++) {
+        const ref = exps[i]! / sum;
+        if (ref > 1e-30) worstRel = Math.max(worstRel, Math.abs(out[i]! - ref) / ref);
+      }
+      t.ok(worstRel < 1e-5, `n=${n}: relative error ${worstRel.toExponential(2)}`);
+    }
+    const masked = new Float32Array([-Infinity, 2, -Infinity, 2]);
+    const out = new Float32Array(4);
+    kernels.softmax(masked, out);
+    t.same(Array.from(out), [0, 0.5, 0, 0.5], 'masked (-inf) entries get exactly 0');
+    kernels.softmax(new Float32Array([-Infinity, -Infinity]), out.subarray(0, 2));
+    t.same(Array.from(out.subarray(0, 2)), [0.5, 0.5], 'all masked: uniform, not NaN');
+    kernels.softmax(new Float32Array([1, NaN]), out.subarray(0, 2));
+    t.ok(out.subarray(0, 2).every((v) => Number.isFinite(v)), 'a NaN logit does not poison the output');
+  });
+
   t.test(`${variant}: kernels validate their arguments`, async (t) => {
     t.throws(() => kernels.dot(new Float32Array(3), new Float32Array(4)), { code: 'INPUT_INVALID' });
     t.throws(() => kernels.dot([1, 2] as unknown as Float32Array, new Float32Array(2)), { code: 'INPUT_INVALID' });
@@ -83,5 +109,6 @@ for (const variant of runnableVariants()) {
     t.throws(() => kernels.l2Normalize(new Float32Array(5), 2), { code: 'INPUT_INVALID' });
     t.throws(() => kernels.l2Normalize(new Float32Array(4), 0), { code: 'INPUT_INVALID' });
     t.throws(() => kernels.dotRows(new Float32Array(0), new Float32Array(0), new Float32Array(0)), { code: 'INPUT_INVALID' });
+    t.throws(() => kernels.softmax(new Float32Array(3), new Float32Array(2)), { code: 'INPUT_INVALID' });
   });
 }

@@ -73,6 +73,16 @@ Napi::Value DotRows(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// softmax(x: Float32Array, out: Float32Array, repeat?)
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array x = F32(info, 0, "x");
+  Napi::Float32Array out = F32(info, 1, "out");
+  if (x.ElementLength() != out.ElementLength()) ThrowType(env, "x and out must have the same length");
+  for (size_t r = Repeat(info, 2); r > 0; --r) kernels::Softmax(x.Data(), x.ElementLength(), out.Data());
+  return env.Undefined();
+}
+
 }  // namespace
 
 void InitKernels(Napi::Env env, Napi::Object exports) {
@@ -82,6 +92,7 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   k.Set("l2Normalize", Napi::Function::New(env, L2Normalize, "l2Normalize"));
   k.Set("dot", Napi::Function::New(env, Dot, "dot"));
   k.Set("dotRows", Napi::Function::New(env, DotRows, "dotRows"));
+  k.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
   exports.Set("kernels", k);
 }
 

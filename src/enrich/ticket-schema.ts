@@ -30,7 +30,11 @@ export const RawTicketSchema = z.looseObject({
     .default({ source: 'unknown', language: 'en', tags: [] }),
 });
 
-export type RawTicketInput = z.input<typeof RawTicketSchema>;
+/** Drops an index signature, so that interfaces without one are accepted. */
+type KnownKeys<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+
+/** What the API accepts (extra fields are allowed at run time and kept). */
+export type RawTicketInput = KnownKeys<z.input<typeof RawTicketSchema>>;
 export type RawTicket = z.output<typeof RawTicketSchema>;
 
 /** Validates one ticket; every violation is reported with its path (ticket.metadata.tags[2]: ...). */

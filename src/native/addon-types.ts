@@ -96,6 +96,7 @@ export interface NativeKernels {
   l2Normalize(rows: Float32Array, dim: number, repeat?: number): void;
   dot(a: Float32Array, b: Float32Array, repeat?: number): number;
   dotRows(query: Float32Array, matrix: Float32Array, out: Float32Array, repeat?: number): void;
+  softmax(x: Float32Array, out: Float32Array, repeat?: number): void;
 }
 
 export interface ClassifierModelOptions {
