@@ -5,12 +5,27 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { benchTexts } from './workload.js';
+import { benchTexts, benchTickets } from './workload.js';
 
-export type ContestantSpec =
-  | { kind: 'ticket-processor'; name: string; modelDir: string; texts: number; repeats: number; threads: number; cpu?: string; tokenBudget?: number; maxBatch?: number }
-  | { kind: 'ort-session'; name: string; modelDir: string; batchesFile: string; repeats: number; threads: number }
-  | { kind: 'transformers'; name: string; modelDir: string; texts: number; repeats: number; threads: number; batchSize: number; maxLength: number };
+interface Common {
+  name: string;
+  texts: number;
+  repeats: number;
+  threads: number;
+}
+
+export type ContestantSpec = Common &
+  (
+    | { kind: 'tp-embed'; modelDir: string; cpu?: string }
+    | { kind: 'tp-classify'; modelDir: string }
+    /** enrichMany(tickets) without summaries: both models, one tokenization */
+    | { kind: 'tp-enrich'; embeddingDir: string; sentimentDir: string }
+    /** the same two models called one after the other, each tokenizing for itself */
+    | { kind: 'tp-separate'; embeddingDir: string; sentimentDir: string }
+    | { kind: 'ort-session'; modelDir: string; batchesFile: string; output: string }
+    | { kind: 'tjs-embed'; modelDir: string; batchSize: number; maxLength: number }
+    | { kind: 'tjs-classify'; modelDir: string; batchSize: number; maxLength: number }
+  );
 
 export interface SavedBatch {
   batch: number;
@@ -31,59 +46,105 @@ async function time(repeats: number, work: () => Promise<unknown>): Promise<numb
   return seconds;
 }
 
-async function ticketProcessor(spec: Extract<ContestantSpec, { kind: 'ticket-processor' }>): Promise<number[]> {
-  const { createEnricher } = await import('../src/index.js');
-  const enricher = await createEnricher({
-    models: spec.modelDir,
-    threads: spec.threads,
-    ...(spec.cpu && { cpu: spec.cpu as 'generic' }),
-    ...(spec.tokenBudget && { tokenBudget: spec.tokenBudget }),
-    ...(spec.maxBatch && { maxBatch: spec.maxBatch }),
-  });
+async function run(spec: ContestantSpec): Promise<number[]> {
   const texts = benchTexts(spec.texts);
-  const seconds = await time(spec.repeats, () => enricher.embed(texts));
-  await enricher.close();
-  return seconds;
-}
-
-async function ortSession(spec: Extract<ContestantSpec, { kind: 'ort-session' }>): Promise<number[]> {
-  const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(path.join(spec.modelDir, 'onnx', 'model.onnx'), {
-    intraOpNumThreads: spec.threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-  });
-  const batches = (JSON.parse(readFileSync(spec.batchesFile, 'utf8')) as SavedBatch[]).map((b) => {
-    const dims = [b.batch, b.seq];
-    const tensor = (v: number[]) => new ort.Tensor('int64', BigInt64Array.from(v, BigInt), dims);
-    return { input_ids: tensor(b.inputIds), attention_mask: tensor(b.attentionMask), token_type_ids: tensor(b.tokenTypeIds) };
-  });
-  // Tensors are built before timing: this is session.run alone, the floor any binding can reach.
-  return time(spec.repeats, async () => {
-    for (const feeds of batches) await session.run(feeds);
-  });
-}
-
-async function transformers(spec: Extract<ContestantSpec, { kind: 'transformers' }>): Promise<number[]> {
-  const { env, pipeline } = await import('@huggingface/transformers');
-  env.allowRemoteModels = false;
-  env.localModelPath = path.dirname(spec.modelDir);
-  const extractor = await pipeline('feature-extraction', path.basename(spec.modelDir), {
-    dtype: 'fp32',
-    session_options: { intraOpNumThreads: spec.threads, interOpNumThreads: 1 },
-  });
-  (extractor.tokenizer as unknown as { _tokenizerConfig: { model_max_length: number } })._tokenizerConfig.model_max_length = spec.maxLength;
-  const texts = benchTexts(spec.texts);
-  // As an application would call it: batches of batchSize in arrival order.
-  return time(spec.repeats, async () => {
-    for (let i = 0; i < texts.length; i += spec.batchSize) {
-      await extractor(texts.slice(i, i + spec.batchSize), { pooling: 'mean', normalize: true });
+  switch (spec.kind) {
+    case 'tp-embed': {
+      const { createEnricher } = await import('../src/index.js');
+      const enricher = await createEnricher({ models: spec.modelDir, threads: spec.threads, ...(spec.cpu && { cpu: spec.cpu as 'generic' }) });
+      const seconds = await time(spec.repeats, () => enricher.embed(texts));
+      await enricher.close();
+      return seconds;
     }
-  });
+    case 'tp-classify': {
+      const { SequenceClassifier } = await import('../src/enrich/sequence-classifier.js');
+      const { DEFAULT_BATCH_SETTINGS } = await import('../src/enrich/embedder.js');
+      const { readClassifierModelFiles } = await import('../src/models/classifier-model-files.js');
+      const { locateModel } = await import('../src/models/model-location.js');
+      const { loadAddon } = await import('../src/native/load-addon.js');
+      const { ensureRuntime } = await import('../src/native/runtime.js');
+      const { addon } = loadAddon();
+      await ensureRuntime(addon, spec.threads);
+      const files = await readClassifierModelFiles(locateModel(spec.modelDir, 'sentiment'), { role: 'sentiment', dtype: 'fp32' });
+      const classifier = await SequenceClassifier.load(addon, files, DEFAULT_BATCH_SETTINGS);
+      const seconds = await time(spec.repeats, () => classifier.classify(texts));
+      classifier.close();
+      return seconds;
+    }
+    case 'tp-enrich':
+    case 'tp-separate': {
+      const { createEnricher } = await import('../src/index.js');
+      const enricher = await createEnricher({ models: { embedding: spec.embeddingDir, sentiment: spec.sentimentDir }, threads: spec.threads });
+      const tickets = benchTickets(spec.texts);
+      const { SequenceClassifier } = await import('../src/enrich/sequence-classifier.js');
+      const { DEFAULT_BATCH_SETTINGS } = await import('../src/enrich/embedder.js');
+      const { readClassifierModelFiles } = await import('../src/models/classifier-model-files.js');
+      const { locateModel } = await import('../src/models/model-location.js');
+      const { loadAddon } = await import('../src/native/load-addon.js');
+      const { ticketText } = await import('../src/enrich/ticket-schema.js');
+      const classifier = await SequenceClassifier.load(
+        loadAddon().addon,
+        await readClassifierModelFiles(locateModel(spec.sentimentDir, 'sentiment'), { role: 'sentiment', dtype: 'fp32' }),
+        DEFAULT_BATCH_SETTINGS,
+      );
+      const ticketTexts = tickets.map(ticketText);
+      const seconds =
+        spec.kind === 'tp-enrich'
+          ? await time(spec.repeats, () => enricher.enrichMany(tickets))
+          : await time(spec.repeats, async () => {
+              await enricher.embed(ticketTexts);
+              await classifier.classify(ticketTexts);
+            });
+      classifier.close();
+      await enricher.close();
+      return seconds;
+    }
+    case 'ort-session': {
+      const ort = await import('onnxruntime-node');
+      const session = await ort.InferenceSession.create(path.join(spec.modelDir, 'onnx', 'model.onnx'), {
+        intraOpNumThreads: spec.threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        executionMode: 'sequential',
+      });
+      const wantsTypes = session.inputNames.includes('token_type_ids');
+      const batches = (JSON.parse(readFileSync(spec.batchesFile, 'utf8')) as SavedBatch[]).map((b) => {
+        const dims = [b.batch, b.seq];
+        const tensor = (v: number[]) => new ort.Tensor('int64', BigInt64Array.from(v, BigInt), dims);
+        return {
+          input_ids: tensor(b.inputIds),
+          attention_mask: tensor(b.attentionMask),
+          ...(wantsTypes && { token_type_ids: tensor(b.tokenTypeIds) }),
+        };
+      });
+      // Tensors are built before timing: this is session.run alone, the floor any binding can reach.
+      return time(spec.repeats, async () => {
+        for (const feeds of batches) await session.run(feeds, [spec.output]);
+      });
+    }
+    case 'tjs-embed':
+    case 'tjs-classify': {
+      const { env, pipeline } = await import('@huggingface/transformers');
+      env.allowRemoteModels = false;
+      env.localModelPath = path.dirname(spec.modelDir);
+      const task = spec.kind === 'tjs-embed' ? 'feature-extraction' : 'text-classification';
+      const pipe = await pipeline(task, path.basename(spec.modelDir), {
+        dtype: 'fp32',
+        session_options: { intraOpNumThreads: spec.threads, interOpNumThreads: 1 },
+      });
+      // Same truncation as every other contestant (its tokenizer_config says 512).
+      (pipe.tokenizer as unknown as { _tokenizerConfig: { model_max_length: number } })._tokenizerConfig.model_max_length = spec.maxLength;
+      const call = (batch: string[]) =>
+        spec.kind === 'tjs-embed'
+          ? (pipe as unknown as (t: string[], o: object) => Promise<unknown>)(batch, { pooling: 'mean', normalize: true })
+          : (pipe as unknown as (t: string[], o: object) => Promise<unknown>)(batch, { top_k: null });
+      // As an application would call it: batches of batchSize in arrival order.
+      return time(spec.repeats, async () => {
+        for (let i = 0; i < texts.length; i += spec.batchSize) await call(texts.slice(i, i + spec.batchSize));
+      });
+    }
+  }
 }
 
 const spec = JSON.parse(process.argv[2]!) as ContestantSpec;
-const seconds =
-  spec.kind === 'ticket-processor' ? await ticketProcessor(spec) : spec.kind === 'ort-session' ? await ortSession(spec) : await transformers(spec);
-process.stdout.write(`${JSON.stringify({ name: spec.name, seconds })}\n`);
+process.stdout.write(`${JSON.stringify({ name: spec.name, seconds: await run(spec) })}\n`);

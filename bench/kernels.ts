@@ -62,6 +62,15 @@ const CASES: KernelCase[] = [
       return (r) => k.dotRows(q, m, out, r);
     },
   },
+  {
+    name: 'softmax [50265] (a BART vocabulary row)',
+    repeat: 20_000,
+    prepare: (k) => {
+      const x = filled(50265, 7).map((v) => v * 20);
+      const out = new Float32Array(50265);
+      return (r) => k.softmax(x, out, r);
+    },
+  },
 ];
 
 export interface KernelResult {

@@ -1,24 +1,27 @@
-// npm run bench [-- --texts 1000 --repeats 3 --threads 2 --skip-kernels]
-// Embeddings per second on a full-size all-MiniLM-L6-v2-shaped model (generated on demand, random
-// weights: speed does not depend on weight values), side by side in one run:
-//   - ticket-processor, every CPU variant this machine runs;
-//   - onnxruntime-node's session.run alone on exactly the batches ticket-processor builds
-//     (tensors prepared outside the timing: the floor for any binding of the same runtime);
-//   - @huggingface/transformers' feature-extraction pipeline, as an application calls it.
+// npm run bench [-- --texts 400 --class-texts 200 --repeats 3 --threads 2 --only embeddings,classification,enrich,kernels]
+// Side by side, in one run, on full-size models shaped like the real ones (generated on demand,
+// random weights: speed does not depend on weight values):
+//   embeddings      all-MiniLM-L6-v2 shape: ticket-processor (every CPU variant this machine runs),
+//                   onnxruntime-node session.run on exactly ticket-processor's batches, transformers.js
+//   classification  distilbert-base SST-2 shape: the same three, text-classification
+//   enrich          enrichMany() (one tokenization, both models) vs embed() then classify()
+//   kernels         the addon's own kernels, per CPU variant
 // Each contestant runs in its own process; the best of --repeats runs counts (after a warm-up).
-// Then the per-variant microbenchmarks of the addon's own kernels.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 
-import { Embedder, DEFAULT_BATCH_SETTINGS } from '../src/enrich/embedder.js';
+import { DEFAULT_BATCH_SETTINGS, Embedder } from '../src/enrich/embedder.js';
+import { SequenceClassifier } from '../src/enrich/sequence-classifier.js';
+import { readClassifierModelFiles } from '../src/models/classifier-model-files.js';
 import { readEmbeddingModelFiles } from '../src/models/embedding-model-files.js';
 import { locateModel } from '../src/models/model-location.js';
+import type { EncodedBatch } from '../src/native/addon-types.js';
 import { loadAddon, planVariant } from '../src/native/load-addon.js';
 import { ensureRuntime } from '../src/native/runtime.js';
-import { ensureFullSizeModel } from '../test/fixtures/generate.js';
+import { ensureFullSizeClassifier, ensureFullSizeModel } from '../test/fixtures/generate.js';
 import type { ContestantSpec, SavedBatch } from './contestant.js';
 import { kernelTable, runKernelBench } from './kernels.js';
 import { median, renderTable } from './table.js';
@@ -28,41 +31,34 @@ const exec = promisify(execFile);
 const { values: args } = parseArgs({
   options: {
     texts: { type: 'string', default: '400' },
+    'class-texts': { type: 'string', default: '200' },
     repeats: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
-    'skip-kernels': { type: 'boolean', default: false },
-    'skip-embeddings': { type: 'boolean', default: false },
+    only: { type: 'string', default: 'embeddings,classification,enrich,kernels' },
   },
 });
-const textCount = Number(args.texts);
 const repeats = Number(args.repeats);
 const threads = Number(args.threads);
-const MAX_LENGTH = 256; // all-MiniLM-L6-v2's max_seq_length, for every contestant
+const sections = new Set(args.only.split(','));
+const EMBEDDING_MAX_LENGTH = 256; // all-MiniLM-L6-v2's max_seq_length
+const CLASSIFIER_MAX_LENGTH = 512; // distilbert-base-uncased-finetuned-sst-2-english
 
-async function runContestant(spec: ContestantSpec): Promise<{ name: string; seconds: number[] }> {
+interface Result {
+  name: string;
+  seconds: number[];
+}
+
+async function runContestant(spec: ContestantSpec): Promise<Result> {
   process.stderr.write(`bench: ${spec.name} ...\n`);
   const { stdout } = await exec(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'contestant.ts'), JSON.stringify(spec)], {
     maxBuffer: 1 << 24,
     env: { ...process.env, TICKET_PROCESSOR_CPU: '' },
   });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as { name: string; seconds: number[] };
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Result;
 }
 
-async function embeddingBench(): Promise<void> {
-  const modelDir = await ensureFullSizeModel();
-  const texts = benchTexts(textCount);
-
-  // The batches ticket-processor builds, saved for the onnxruntime-node contestant.
-  const { addon } = loadAddon();
-  await ensureRuntime(addon, threads);
-  const files = await readEmbeddingModelFiles(locateModel(modelDir, 'embedding'), { dtype: 'fp32', maxLength: MAX_LENGTH });
-  const embedder = await Embedder.load(addon, files, DEFAULT_BATCH_SETTINGS);
-  const batches = embedder.encode(texts);
-  embedder.close();
-  const tokens = batches.flatMap((b) => Array.from({ length: b.batch }, (_, r) => b.attentionMask.subarray(r * b.seq, (r + 1) * b.seq).reduce((n, m) => n + Number(m), 0)));
-  const padded = batches.reduce((n, b) => n + b.batch * b.seq, 0);
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tp-bench-'));
-  const batchesFile = path.join(tmp, 'batches.json');
+function saveBatches(batches: EncodedBatch[], dir: string, name: string): string {
+  const file = path.join(dir, `${name}.json`);
   const saved: SavedBatch[] = batches.map((b) => ({
     batch: b.batch,
     seq: b.seq,
@@ -70,51 +66,105 @@ async function embeddingBench(): Promise<void> {
     attentionMask: Array.from(b.attentionMask, Number),
     tokenTypeIds: Array.from(b.tokenTypeIds, Number),
   }));
-  writeFileSync(batchesFile, JSON.stringify(saved));
+  writeFileSync(file, JSON.stringify(saved));
+  return file;
+}
 
-  const plan = planVariant();
-  const variants = plan.cpu.supported.filter((v) => plan.available.includes(v));
-  const common = { modelDir, repeats, threads };
-  const specs: ContestantSpec[] = [
-    ...variants.map((cpu): ContestantSpec => ({ kind: 'ticket-processor', name: `ticket-processor (${cpu})`, cpu, texts: textCount, ...common })),
-    { kind: 'ort-session', name: 'onnxruntime-node session.run, same batches', batchesFile, ...common },
-    ...[32, 8, 1].map((batchSize): ContestantSpec => ({
-      kind: 'transformers',
-      name: `transformers.js, batches of ${batchSize}`,
-      batchSize,
-      texts: textCount,
-      maxLength: MAX_LENGTH,
-      ...common,
-    })),
-  ];
-  const results: { name: string; seconds: number[] }[] = [];
-  for (const spec of specs) results.push(await runContestant(spec));
-  rmSync(tmp, { recursive: true, force: true });
+function describeBatches(batches: EncodedBatch[], maxLength: number): string {
+  const tokens = batches.flatMap((b) => Array.from({ length: b.batch }, (_, r) => b.attentionMask.subarray(r * b.seq, (r + 1) * b.seq).reduce((n, m) => n + Number(m), 0)));
+  const padded = batches.reduce((n, b) => n + b.batch * b.seq, 0);
+  const real = tokens.reduce((a, b) => a + b, 0);
+  const sorted = [...tokens].sort((a, b) => a - b);
+  return `tokens per text median ${median(sorted)} / max ${sorted.at(-1)} (truncated at ${maxLength}); ${batches.length} batches, padding ${(((padded - real) / padded) * 100).toFixed(1)}%`;
+}
 
-  const best = (r: { seconds: number[] }) => Math.min(...r.seconds);
-  const ortTime = best(results.find((r) => r.name.startsWith('onnxruntime-node'))!);
-  const transformersBest = Math.min(...results.filter((r) => r.name.startsWith('transformers.js')).map(best));
+/** Throughput table with ratios to the best transformers.js configuration and to session.run. */
+function throughputTable(results: Result[], count: number, unit: string): string {
+  const best = (r: Result) => Math.min(...r.seconds);
+  const ort = results.find((r) => r.name.startsWith('onnxruntime-node'));
+  const tjs = results.filter((r) => r.name.startsWith('transformers.js'));
+  const tjsBest = tjs.length ? Math.min(...tjs.map(best)) : undefined;
   const rows = results.map((r) => [
     r.name,
-    (textCount / best(r)).toFixed(1),
-    (textCount / median(r.seconds)).toFixed(1),
-    `${(transformersBest / best(r)).toFixed(2)}x`,
-    `${(ortTime / best(r)).toFixed(2)}x`,
+    (count / best(r)).toFixed(1),
+    (count / median(r.seconds)).toFixed(1),
+    tjsBest ? `${(tjsBest / best(r)).toFixed(2)}x` : '',
+    ort ? `${(best(ort) / best(r)).toFixed(2)}x` : '',
   ]);
-  const sortedTokens = [...tokens].sort((a, b) => a - b);
+  return renderTable(['runtime', `${unit}/s (best)`, `${unit}/s (median)`, 'vs transformers.js', 'vs ORT session.run'], rows);
+}
+
+const runnable = () => {
+  const plan = planVariant();
+  return plan.cpu.supported.filter((v) => plan.available.includes(v));
+};
+
+async function embeddingSection(tmp: string): Promise<void> {
+  const count = Number(args.texts);
+  const modelDir = await ensureFullSizeModel();
+  const { addon } = loadAddon();
+  await ensureRuntime(addon, threads);
+  const files = await readEmbeddingModelFiles(locateModel(modelDir, 'embedding'), { dtype: 'fp32', maxLength: EMBEDDING_MAX_LENGTH });
+  const embedder = await Embedder.load(addon, files, DEFAULT_BATCH_SETTINGS);
+  const batches = embedder.encode(benchTexts(count));
+  embedder.close();
+  const common = { texts: count, repeats, threads };
+  const results: Result[] = [];
+  for (const cpu of runnable()) results.push(await runContestant({ kind: 'tp-embed', name: `ticket-processor (${cpu})`, modelDir, cpu, ...common }));
+  results.push(await runContestant({ kind: 'ort-session', name: 'onnxruntime-node session.run, same batches', modelDir, batchesFile: saveBatches(batches, tmp, 'embed'), output: 'last_hidden_state', ...common }));
+  for (const batchSize of [32, 8, 1]) {
+    results.push(await runContestant({ kind: 'tjs-embed', name: `transformers.js, batches of ${batchSize}`, modelDir, batchSize, maxLength: EMBEDDING_MAX_LENGTH, ...common }));
+  }
+  console.log(`\n## Embeddings: ${count} ticket texts, ${describeBatches(batches, EMBEDDING_MAX_LENGTH)}; MiniLM-L6-shaped model (6 layers, hidden 384), fp32, ${threads} intra-op threads, best of ${repeats} after a warm-up.\n`);
+  console.log(throughputTable(results, count, 'texts'));
+}
+
+async function classificationSection(tmp: string): Promise<void> {
+  const count = Number(args['class-texts']);
+  const modelDir = await ensureFullSizeClassifier();
+  const { addon } = loadAddon();
+  await ensureRuntime(addon, threads);
+  const files = await readClassifierModelFiles(locateModel(modelDir, 'sentiment'), { role: 'sentiment', dtype: 'fp32', maxLength: CLASSIFIER_MAX_LENGTH });
+  const classifier = await SequenceClassifier.load(addon, files, DEFAULT_BATCH_SETTINGS);
+  const batches = classifier.nativeModel().encode(benchTexts(count));
+  classifier.close();
+  const common = { texts: count, repeats, threads };
+  const results: Result[] = [await runContestant({ kind: 'tp-classify', name: 'ticket-processor', modelDir, ...common })];
+  results.push(await runContestant({ kind: 'ort-session', name: 'onnxruntime-node session.run, same batches', modelDir, batchesFile: saveBatches(batches, tmp, 'classify'), output: 'logits', ...common }));
+  for (const batchSize of [32, 8, 1]) {
+    results.push(await runContestant({ kind: 'tjs-classify', name: `transformers.js, batches of ${batchSize}`, modelDir, batchSize, maxLength: CLASSIFIER_MAX_LENGTH, ...common }));
+  }
+  console.log(`\n## Classification: ${count} ticket texts, ${describeBatches(batches, CLASSIFIER_MAX_LENGTH)}; distilbert-base-shaped SST-2 classifier (6 layers, hidden 768), fp32, ${threads} intra-op threads, best of ${repeats} after a warm-up.\n`);
+  console.log(throughputTable(results, count, 'texts'));
+}
+
+async function enrichSection(): Promise<void> {
+  const count = Number(args['class-texts']);
+  const [embeddingDir, sentimentDir] = [await ensureFullSizeModel(), await ensureFullSizeClassifier()];
+  const common = { texts: count, repeats, threads, embeddingDir, sentimentDir };
+  const results = [
+    await runContestant({ kind: 'tp-enrich', name: 'enrichMany() without summaries (one tokenization)', ...common }),
+    await runContestant({ kind: 'tp-separate', name: 'embed() then sentiment classify(), separately', ...common }),
+  ];
+  const best = (r: Result) => Math.min(...r.seconds);
+  console.log(`\n## Enrichment without summaries: ${count} tickets, both full-size models, best of ${repeats}.\n`);
   console.log(
-    `\nEmbeddings: ${textCount} ticket texts, tokens per text median ${median(sortedTokens)} / max ${sortedTokens.at(-1)} (truncated at ${MAX_LENGTH}); ` +
-      `${batches.length} batches, padding ${(((padded - tokens.reduce((a, b) => a + b, 0)) / padded) * 100).toFixed(1)}%; ` +
-      `MiniLM-L6-shaped model (6 layers, hidden 384), fp32, ${threads} intra-op threads, best of ${repeats} after a warm-up.\n` +
-      `Ratios are throughput relative to the best transformers.js configuration and to onnxruntime-node's session.run alone.\n`,
+    renderTable(
+      ['path', 'tickets/s (best)', 'tickets/s (median)', 'time vs separate'],
+      results.map((r) => [r.name, (count / best(r)).toFixed(1), (count / median(r.seconds)).toFixed(1), `${((best(r) / best(results[1]!)) * 100).toFixed(1)}%`]),
+    ),
   );
-  console.log(renderTable(['runtime', 'texts/s (best)', 'texts/s (median)', 'vs transformers.js', 'vs ORT session.run'], rows));
 }
 
-async function kernelBench(): Promise<void> {
-  console.log('\nAddon kernels per CPU variant (ONNX Runtime picks its own kernels at run time; these are the addon\'s own loops):\n');
-  console.log(kernelTable(runKernelBench()));
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tp-bench-'));
+try {
+  if (sections.has('embeddings')) await embeddingSection(tmp);
+  if (sections.has('classification')) await classificationSection(tmp);
+  if (sections.has('enrich')) await enrichSection();
+  if (sections.has('kernels')) {
+    console.log("\n## Addon kernels per CPU variant (ONNX Runtime picks its own kernels at run time; these are the addon's own loops)\n");
+    console.log(kernelTable(runKernelBench()));
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
 }
-
-if (!args['skip-embeddings']) await embeddingBench();
-if (!args['skip-kernels']) await kernelBench();
