@@ -102,6 +102,35 @@ for (const variant of runnableVariants()) {
     t.ok(out.subarray(0, 2).every((v) => Number.isFinite(v)), 'a NaN logit does not poison the output');
   });
 
+  t.test(`${variant}: log-softmax and top-k`, async (t) => {
+    const next = rng(5);
+    for (const n of [1, 5, 16, 33, 50265]) {
+      const x = randomArray(n, next).map((v) => v * 20);
+      const out = new Float32Array(n);
+      kernels.logSoftmax(x, out);
+      const max = Math.max(...x);
+      const lse = max + Math.log(Array.from(x).reduce((s, v) => s + Math.exp(v - max), 0));
+      t.ok(maxAbsDiff(out, Array.from(x, (v) => v - lse)) < 1e-4, `logSoftmax n=${n}`);
+    }
+    const masked = new Float32Array([0, -Infinity, 0]);
+    const lo = new Float32Array(3);
+    kernels.logSoftmax(masked, lo);
+    t.same(Array.from(lo), [Math.log(0.5), -Infinity, Math.log(0.5)].map(Math.fround), '-inf stays -inf');
+
+    for (const [n, k] of [[10, 3], [50265, 8], [50265, 1], [7, 10], [1000, 1000]] as const) {
+      const x = randomArray(n, next);
+      x[n - 1] = x[0]!; // a tie: the lower index must come first
+      const { scores, indices } = kernels.topK(x, k);
+      const ref = Array.from(x, (score, index) => ({ score, index }))
+        .sort((a, b) => b.score - a.score || a.index - b.index)
+        .slice(0, k);
+      t.same(Array.from(indices), ref.map((r) => r.index), `topK n=${n} k=${k}: indices`);
+      t.same(Array.from(scores), ref.map((r) => r.score), `topK n=${n} k=${k}: scores`);
+    }
+    const withInf = new Float32Array([-Infinity, 1, NaN, -Infinity, 2]);
+    t.same(Array.from(kernels.topK(withInf, 4).indices), [4, 1, 0, 3], 'NaN never, -inf last');
+  });
+
   t.test(`${variant}: kernels validate their arguments`, async (t) => {
     t.throws(() => kernels.dot(new Float32Array(3), new Float32Array(4)), { code: 'INPUT_INVALID' });
     t.throws(() => kernels.dot([1, 2] as unknown as Float32Array, new Float32Array(2)), { code: 'INPUT_INVALID' });

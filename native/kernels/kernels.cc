@@ -1,6 +1,7 @@
 #include "kernels/kernels.h"
 
 #include <algorithm>
+#include <queue>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -218,6 +219,113 @@ void Softmax(const float* x, size_t n, float* out) {
     }
   }
   SoftmaxNonFinite(x, n, out);
+}
+
+void LogSoftmax(const float* x, size_t n, float* out) {
+  if (n == 0) return;
+  const float max = MaxOf(x, n);
+  if (!std::isfinite(max)) {
+    // A broken row (NaN/+inf) or nothing allowed (all -inf): take the softmax path's answer.
+    SoftmaxNonFinite(x, n, out);
+    for (size_t i = 0; i < n; ++i) out[i] = std::log(out[i]);
+    return;
+  }
+  // exp into out (as scratch), then out = x - max - log(sum).
+  const float sum = ExpShifted(x, max, n, out);
+  const float shift = max + std::log(sum);
+  size_t i = 0;
+#if defined(TP_SIMD_AVX512)
+  const __m512 vs = _mm512_set1_ps(shift);
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, _mm512_sub_ps(_mm512_loadu_ps(x + i), vs));
+#elif defined(TP_SIMD_AVX2)
+  const __m256 vs = _mm256_set1_ps(shift);
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, _mm256_sub_ps(_mm256_loadu_ps(x + i), vs));
+#elif defined(TP_SIMD_NEON)
+  const float32x4_t vs = vdupq_n_f32(shift);
+  for (; i + 4 <= n; i += 4) vst1q_f32(out + i, vsubq_f32(vld1q_f32(x + i), vs));
+#endif
+  for (; i < n; ++i) out[i] = x[i] - shift;
+}
+
+size_t ArgMax(const float* x, size_t n) {
+  size_t best = 0;
+  float best_value = -std::numeric_limits<float>::infinity();
+  bool found = false;
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] > best_value || (!found && !std::isnan(x[i]))) {
+      best = i;
+      best_value = x[i];
+      found = true;
+    }
+  }
+  return best;
+}
+
+namespace {
+
+// Heap order: the root is the worst kept entry (lowest score; on equal scores the higher index,
+// since lower indices win ties).
+struct WorseFirst {
+  bool operator()(const ScoredIndex& a, const ScoredIndex& b) const {
+    return a.score > b.score || (a.score == b.score && a.index < b.index);
+  }
+};
+
+}  // namespace
+
+void TopK(const float* x, size_t n, size_t k, std::vector<ScoredIndex>& out) {
+  out.clear();
+  k = std::min(k, n);
+  if (k == 0) return;
+  std::vector<ScoredIndex> heap;
+  heap.reserve(k + 1);
+  WorseFirst worse;
+  float threshold = -std::numeric_limits<float>::infinity();
+  auto consider = [&](size_t i) {
+    const float v = x[i];
+    if (std::isnan(v)) return;
+    if (heap.size() < k) {
+      heap.push_back({v, static_cast<int32_t>(i)});
+      std::push_heap(heap.begin(), heap.end(), worse);
+      if (heap.size() == k) threshold = heap.front().score;
+    } else if (v > threshold) {  // ties with the worst keep the earlier (lower) index
+      std::pop_heap(heap.begin(), heap.end(), worse);
+      heap.back() = {v, static_cast<int32_t>(i)};
+      std::push_heap(heap.begin(), heap.end(), worse);
+      threshold = heap.front().score;
+    }
+  };
+  size_t i = 0;
+  // Once the heap is full, whole vector blocks below the threshold are skipped: over a 50k
+  // vocabulary almost every block is.
+#if defined(TP_SIMD_AVX512)
+  for (; i + 16 <= n; i += 16) {
+    if (heap.size() == k) {
+      const __mmask16 m = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + i), _mm512_set1_ps(threshold), _CMP_GT_OQ);
+      if (m == 0) continue;
+    }
+    for (size_t j = i; j < i + 16; ++j) consider(j);
+  }
+#elif defined(TP_SIMD_AVX2)
+  for (; i + 8 <= n; i += 8) {
+    if (heap.size() == k) {
+      const int m = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(threshold), _CMP_GT_OQ));
+      if (m == 0) continue;
+    }
+    for (size_t j = i; j < i + 8; ++j) consider(j);
+  }
+#elif defined(TP_SIMD_NEON)
+  for (; i + 4 <= n; i += 4) {
+    if (heap.size() == k) {
+      const uint32x4_t m = vcgtq_f32(vld1q_f32(x + i), vdupq_n_f32(threshold));
+      if (vmaxvq_u32(m) == 0) continue;
+    }
+    for (size_t j = i; j < i + 4; ++j) consider(j);
+  }
+#endif
+  for (; i < n; ++i) consider(i);
+  std::sort_heap(heap.begin(), heap.end(), worse);  // ascending by "worse": best first
+  out = std::move(heap);
 }
 
 const char* SimdLevel() {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace tp::kernels {
 
@@ -32,5 +33,21 @@ void Softmax(const float* x, size_t n, float* out);
 
 // x[i] = exp(x[i]), same accuracy as Softmax's.
 void ExpInPlace(float* x, size_t n);
+
+// out = log(softmax(x)) over n values (out may alias x); -inf entries stay -inf.
+void LogSoftmax(const float* x, size_t n, float* out);
+
+// Index of the largest value (the first one on ties); n must be > 0. NaN never wins.
+size_t ArgMax(const float* x, size_t n);
+
+struct ScoredIndex {
+  float score;
+  int32_t index;
+};
+
+// The k largest values of x with their indices, best first; ties go to the lower index (as a
+// stable sort would). k is capped at n. -inf entries are returned only if fewer than k finite
+// ones exist; NaN entries never.
+void TopK(const float* x, size_t n, size_t k, std::vector<ScoredIndex>& out);
 
 }  // namespace tp::kernels

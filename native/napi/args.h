@@ -51,6 +51,27 @@ inline size_t RequireSize(const Napi::Object& o, const char* key, double min, do
   return RequireSize(o.Env(), o.Get(key), std::string("options.") + key, min, max);
 }
 
+inline int64_t RequireInt(const Napi::Object& o, const char* key, double min, double max) {
+  Napi::Value v = o.Get(key);
+  const std::string what = std::string("options.") + key;
+  if (!v.IsNumber()) ThrowType(o.Env(), what + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || d != std::floor(d) || d < min || d > max)
+    ThrowType(o.Env(), what + " must be an integer from " + std::to_string(static_cast<long long>(min)) + " to " +
+                           std::to_string(static_cast<long long>(max)));
+  return static_cast<int64_t>(d);
+}
+
+inline double RequireNumber(const Napi::Object& o, const char* key, double min, double max) {
+  Napi::Value v = o.Get(key);
+  const std::string what = std::string("options.") + key;
+  if (!v.IsNumber()) ThrowType(o.Env(), what + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || d < min || d > max)
+    ThrowType(o.Env(), what + " must be a number from " + std::to_string(min) + " to " + std::to_string(max));
+  return d;
+}
+
 inline std::vector<std::string> RequireStringArray(Napi::Env env, Napi::Value value, const std::string& what) {
   if (!value.IsArray()) ThrowType(env, what + " must be an array of strings");
   Napi::Array array = value.As<Napi::Array>();

@@ -83,6 +83,35 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// logSoftmax(x: Float32Array, out: Float32Array, repeat?)
+Napi::Value LogSoftmax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array x = F32(info, 0, "x");
+  Napi::Float32Array out = F32(info, 1, "out");
+  if (x.ElementLength() != out.ElementLength()) ThrowType(env, "x and out must have the same length");
+  for (size_t r = Repeat(info, 2); r > 0; --r) kernels::LogSoftmax(x.Data(), x.ElementLength(), out.Data());
+  return env.Undefined();
+}
+
+// topK(x: Float32Array, k: number, repeat?) -> { scores: Float32Array, indices: Int32Array }
+Napi::Value TopK(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array x = F32(info, 0, "x");
+  const size_t k = RequireSize(env, info.Length() > 1 ? info[1] : env.Undefined(), "k", 0, 1 << 20);
+  std::vector<kernels::ScoredIndex> top;
+  for (size_t r = Repeat(info, 2); r > 0; --r) kernels::TopK(x.Data(), x.ElementLength(), k, top);
+  Napi::Float32Array scores = Napi::Float32Array::New(env, top.size());
+  Napi::Int32Array indices = Napi::Int32Array::New(env, top.size());
+  for (size_t i = 0; i < top.size(); ++i) {
+    scores[i] = top[i].score;
+    indices[i] = top[i].index;
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("scores", scores);
+  out.Set("indices", indices);
+  return out;
+}
+
 }  // namespace
 
 void InitKernels(Napi::Env env, Napi::Object exports) {
@@ -93,6 +122,8 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   k.Set("dot", Napi::Function::New(env, Dot, "dot"));
   k.Set("dotRows", Napi::Function::New(env, DotRows, "dotRows"));
   k.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
+  k.Set("logSoftmax", Napi::Function::New(env, LogSoftmax, "logSoftmax"));
+  k.Set("topK", Napi::Function::New(env, TopK, "topK"));
   exports.Set("kernels", k);
 }
 

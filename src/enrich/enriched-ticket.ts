@@ -1,5 +1,6 @@
 import type { LabelResult, LabelScore } from './classify/label-scorer.js';
 import type { SentimentLabel, SentimentResult } from './classify/sentiment.js';
+import type { Summary, SummaryMethod } from './summaries.js';
 import type { RawTicket, Urgency } from './ticket-schema.js';
 
 /** Intent, urgency and sentiment of one ticket: what classify() returns. */
@@ -16,9 +17,8 @@ export interface ModelProvenance {
 }
 
 /**
- * The enrichment of DESIGN.md's EnrichedTicket. `summary` is not produced yet (summarization is a
- * later issue) and is absent rather than faked. Fields beyond the contract: *_top, urgency_source,
- * sentiment_scores, models, cpu_variant.
+ * The enrichment of DESIGN.md's EnrichedTicket. Fields beyond the contract: *_top,
+ * urgency_source, sentiment_scores, summary_method, models, cpu_variant.
  */
 export interface Enrichment {
   embedding: number[];
@@ -32,9 +32,13 @@ export interface Enrichment {
   sentiment: SentimentLabel;
   sentiment_confidence: number;
   sentiment_scores: Record<string, number>;
+  summary: string;
+  /** abstractive (the summarizer model), extractive (no summarizer: most central sentence), subject (short or no body) */
+  summary_method: SummaryMethod;
   processed_at: string;
   model_version: string;
-  models: { embedding: ModelProvenance; sentiment: ModelProvenance };
+  /** summarizer is null when no summarizer model is loaded */
+  models: { embedding: ModelProvenance; sentiment: ModelProvenance; summarizer: ModelProvenance | null };
   cpu_variant: string;
 }
 
@@ -44,6 +48,7 @@ export function composeEnrichedTicket(
   ticket: RawTicket,
   embedding: Float32Array,
   c: Classification,
+  summary: Summary,
   context: { processedAt: Date; modelVersion: string; models: Enrichment['models']; cpuVariant: string },
 ): EnrichedTicket {
   return {
@@ -60,6 +65,8 @@ export function composeEnrichedTicket(
       sentiment: c.sentiment.label,
       sentiment_confidence: c.sentiment.confidence,
       sentiment_scores: c.sentiment.scores,
+      summary: summary.text,
+      summary_method: summary.method,
       processed_at: context.processedAt.toISOString(),
       model_version: context.modelVersion,
       models: context.models,

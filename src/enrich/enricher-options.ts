@@ -11,7 +11,9 @@ export const EnricherOptionsSchema = z
      * A model folder (the embedding model), a folder of models laid out like the model cache
      * (<org>/<name>/...), a hub id, or per-role folders / hub ids.
      */
-    models: z.union([modelSpec, z.object({ embedding: modelSpec.optional(), sentiment: modelSpec.optional() }).strict()]).optional(),
+    models: z
+      .union([modelSpec, z.object({ embedding: modelSpec.optional(), sentiment: modelSpec.optional(), summarizer: modelSpec.optional() }).strict()])
+      .optional(),
     /** ONNX Runtime intra-op threads for the whole process; default: physical cores */
     threads: z.number().int().min(1).max(1024).optional(),
     /** addon CPU variant; default: the best this CPU supports */
@@ -27,6 +29,8 @@ export const EnricherOptionsSchema = z
     taxonomy: z.union([z.string().trim().min(1), z.record(z.string(), z.unknown())]).optional(),
     /** sentiment is NEUTRAL when the top probability is below this (Python system: 0.55) */
     neutralBelow: z.number().min(0).max(1).optional(),
+    /** MAX_SUMMARY_LENGTH: max tokens of a generated summary (words for extractive ones); default 50 */
+    maxSummaryLength: z.number().int().min(2).max(1024).optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import { TicketProcessorError } from '../errors.js';
 import { readClassifierModelFiles } from '../models/classifier-model-files.js';
 import { readEmbeddingModelFiles } from '../models/embedding-model-files.js';
+import { readSummarizerModelFiles } from '../models/summarizer-model-files.js';
 import type { Dtype } from '../models/model-folder.js';
 import type { ModelLocation } from '../models/model-location.js';
 import { resolveModelLocations } from '../models/resolve-models.js';
@@ -13,7 +14,9 @@ import { TaxonomyClassifier } from './classify/taxonomy-classifier.js';
 import { type BatchSettings, DEFAULT_BATCH_SETTINGS, Embedder, rowsOf } from './embedder.js';
 import { type Classification, composeEnrichedTicket, type EnrichedTicket, type Enrichment } from './enriched-ticket.js';
 import { type EnricherOptions, parseEnricherOptions } from './enricher-options.js';
+import { type GenerationOptions, Seq2SeqGenerator } from './seq2seq-generator.js';
 import { SequenceClassifier } from './sequence-classifier.js';
+import { DEFAULT_SUMMARY_RULES, summarizeTickets, type SummaryRules } from './summaries.js';
 import { loadTaxonomy } from './taxonomy/load-taxonomy.js';
 import type { Scoring } from './taxonomy/taxonomy-schema.js';
 import { parseRawTicket, type RawTicket, type RawTicketInput, ticketText } from './ticket-schema.js';
@@ -41,11 +44,14 @@ export interface EnricherInfo {
     embedding: ModelInfo & { dim: number; normalize: boolean };
     /** null when no sentiment model is loaded (classify/enrich then fail with MODEL_NOT_FOUND) */
     sentiment: (ModelInfo & { labels: string[] }) | null;
+    /** null when no summarizer model is loaded: summaries are then extractive */
+    summarizer: (Omit<ModelInfo, 'file' | 'maxLength'> & { encoder: string; decoder: string; decoderKind: 'merged' | 'uncached'; maxInputLength: number }) | null;
   };
   /** true when the embedding and sentiment tokenizers are identical: each text is tokenized once */
   sharedTokenization: boolean | null;
   taxonomy: { source: string; intents: string[]; urgency: string[]; intentScoring: Scoring; urgencyScoring: Scoring };
   sentiment: { neutralBelow: number };
+  summaries: SummaryRules;
   batching: BatchSettings;
 }
 
@@ -55,6 +61,8 @@ interface EnricherParts {
   embedder: Embedder;
   sentiment: SequenceClassifier | undefined;
   sentimentMissing: string | undefined;
+  summarizer: Seq2SeqGenerator | undefined;
+  summaryRules: SummaryRules;
   intents: TaxonomyClassifier;
   urgency: TaxonomyClassifier;
   taxonomySource: string;
@@ -145,10 +153,24 @@ export class Enricher {
     return this.#track(async () => this.#enrichValid(validateTickets(tickets, 'enrichMany')));
   }
 
+  /**
+   * A summary per ticket (DESIGN.md: summarize(tickets) -> string[]), by the Python system's
+   * rules; `options` overrides generation settings (numBeams, maxNewTokens, ...).
+   */
+  summarize(tickets: readonly RawTicketInput[], options: GenerationOptions = {}): Promise<string[]> {
+    return this.#track(async () => {
+      const p = this.#open();
+      const valid = validateTickets(tickets, 'summarize');
+      const summaries = await summarizeTickets(valid, p.summaryRules, p.summarizer, (t) => p.embedder.embed(t), options);
+      return summaries.map((s) => s.text);
+    });
+  }
+
   info(): EnricherInfo {
     const p = this.#open();
     const e = p.embedder.files;
     const s = p.sentiment?.files;
+    const g = p.summarizer?.files;
     return {
       version: PACKAGE_VERSION,
       variant: p.addon.variant,
@@ -159,6 +181,9 @@ export class Enricher {
       models: {
         embedding: { ...modelInfo(e), dim: p.embedder.dim, normalize: e.normalize },
         sentiment: s ? { ...modelInfo(s), labels: [...s.labels] } : null,
+        summarizer: g
+          ? { id: g.location.id, path: g.location.dir, source: g.location.source, dtype: g.dtype, encoder: g.encoderPath, decoder: g.decoderPath, decoderKind: g.decoderKind, maxInputLength: g.maxInputLength }
+          : null,
       },
       sharedTokenization: p.sentiment ? p.embedder.tokenizerFingerprint === p.sentiment.tokenizerFingerprint : null,
       taxonomy: {
@@ -169,6 +194,7 @@ export class Enricher {
         urgencyScoring: { ...p.urgency.section.scoring },
       },
       sentiment: { neutralBelow: p.neutralBelow },
+      summaries: { ...p.summaryRules },
       batching: { ...p.batching },
     };
   }
@@ -179,6 +205,7 @@ export class Enricher {
       await Promise.allSettled([...this.#inFlight]);
       this.#parts?.embedder.close();
       this.#parts?.sentiment?.close();
+      this.#parts?.summarizer?.close();
       this.#parts = undefined;
     })();
     return this.#closing;
@@ -187,16 +214,18 @@ export class Enricher {
   async #enrichValid(tickets: RawTicket[]): Promise<EnrichedTicket[]> {
     const p = this.#open();
     const { embeddings, classifications } = await this.#run(tickets);
+    const summaries = await summarizeTickets(tickets, p.summaryRules, p.summarizer, (t) => p.embedder.embed(t));
     const context = {
       processedAt: new Date(),
       modelVersion: `ticket-processor@${PACKAGE_VERSION}`,
       models: {
         embedding: { id: p.embedder.files.location.id, dtype: p.embedder.files.dtype },
         sentiment: { id: p.sentiment!.files.location.id, dtype: p.sentiment!.files.dtype },
+        summarizer: p.summarizer ? { id: p.summarizer.files.location.id, dtype: p.summarizer.files.dtype } : null,
       } satisfies Enrichment['models'],
       cpuVariant: p.addon.variant,
     };
-    return tickets.map((t, i) => composeEnrichedTicket(t, embeddings[i]!, classifications[i]!, context));
+    return tickets.map((t, i) => composeEnrichedTicket(t, embeddings[i]!, classifications[i]!, summaries[i]!, context));
   }
 
   /** Both models over all tickets in one native call, then the taxonomy and sentiment rules. */
@@ -256,17 +285,22 @@ export async function createEnricher(options: EnricherOptions = {}): Promise<Enr
     maxBatch: opts.maxBatch ?? DEFAULT_BATCH_SETTINGS.maxBatch,
   };
   const taxonomyOption = (options as EnricherOptions).taxonomy ?? process.env.TICKET_PROCESSOR_TAXONOMY ?? undefined;
-  const [embeddingFiles, sentimentFiles, taxonomy] = await Promise.all([
+  const [embeddingFiles, sentimentFiles, summarizerFiles, taxonomy] = await Promise.all([
     readEmbeddingModelFiles(locations.embedding, { dtype, ...(opts.maxLength !== undefined && { maxLength: opts.maxLength }) }),
     locations.sentiment ? readClassifierModelFiles(locations.sentiment, { role: 'sentiment', dtype }) : undefined,
+    locations.summarizer ? readSummarizerModelFiles(locations.summarizer, { dtype }) : undefined,
     loadTaxonomy(taxonomyOption),
   ]);
+  const summaryRules: SummaryRules = { ...DEFAULT_SUMMARY_RULES, maxSummaryLength: opts.maxSummaryLength ?? maxSummaryLengthFromEnv() ?? DEFAULT_SUMMARY_RULES.maxSummaryLength };
   if (sentimentFiles) sentimentLabelIndices(sentimentFiles.labels, `${sentimentFiles.location.dir}/config.json`);
 
   const embedder = await Embedder.load(addon.addon, embeddingFiles, batching);
   let sentiment: SequenceClassifier | undefined;
+  let summarizer: Seq2SeqGenerator | undefined;
   try {
     if (sentimentFiles) sentiment = await SequenceClassifier.load(addon.addon, sentimentFiles, batching);
+    // Generation batches are smaller: each text becomes num_beams decoder rows per step.
+    if (summarizerFiles) summarizer = await Seq2SeqGenerator.load(addon.addon, summarizerFiles, { tokenBudget: batching.tokenBudget * 2, maxBatch: 8 });
     const embedExamples = (texts: string[]) => embedder.embed(texts);
     const [intents, urgency] = await Promise.all([
       TaxonomyClassifier.create(taxonomy.intents, embedExamples, addon.addon.kernels),
@@ -278,6 +312,8 @@ export async function createEnricher(options: EnricherOptions = {}): Promise<Enr
       embedder,
       sentiment,
       sentimentMissing: locations.missing.sentiment,
+      summarizer,
+      summaryRules,
       intents,
       urgency,
       taxonomySource: typeof taxonomyOption === 'string' ? taxonomyOption : taxonomyOption ? 'object' : 'built-in',
@@ -287,6 +323,17 @@ export async function createEnricher(options: EnricherOptions = {}): Promise<Enr
   } catch (e) {
     embedder.close();
     sentiment?.close();
+    summarizer?.close();
     throw e;
   }
+}
+
+function maxSummaryLengthFromEnv(): number | undefined {
+  const raw = process.env.MAX_SUMMARY_LENGTH;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 2 || n > 1024) {
+    throw new TicketProcessorError('CONFIG_INVALID', `MAX_SUMMARY_LENGTH must be an integer from 2 to 1024, got "${raw}"`);
+  }
+  return n;
 }

@@ -6,6 +6,7 @@
 export const DEFAULT_MODELS = {
   embedding: 'Xenova/all-MiniLM-L6-v2',
   sentiment: 'Xenova/distilbert-base-uncased-finetuned-sst-2-english',
+  summarizer: 'Xenova/distilbart-cnn-6-6',
 } as const;
 
 export type ModelRole = keyof typeof DEFAULT_MODELS;
@@ -14,6 +15,7 @@ export type ModelRole = keyof typeof DEFAULT_MODELS;
 export const MODEL_ENV: Record<ModelRole, string> = {
   embedding: 'EMBEDDING_MODEL',
   sentiment: 'CLASSIFIER_MODEL',
+  summarizer: 'SUMMARIZER_MODEL',
 };
 
 export interface KnownModelSettings {

@@ -107,7 +107,7 @@ export async function readModelFolder(location: ModelLocation, options: ReadMode
 }
 
 /** Why a tokenizer cannot belong to a model: it produces ids past the embedding table. */
-export function tokenizerMismatch(folder: ModelFolder, maxTokenId: number): string | undefined {
+export function tokenizerMismatch(folder: { vocabSize: number | undefined }, maxTokenId: number): string | undefined {
   if (folder.vocabSize === undefined || maxTokenId < folder.vocabSize) return undefined;
   return `tokenizer.json produces token ids up to ${maxTokenId}, but config.json says the model has ${folder.vocabSize} (vocab_size): the tokenizer does not belong to this model`;
 }

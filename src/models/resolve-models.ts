@@ -8,9 +8,13 @@ export interface ResolvedModels {
   embedding: ModelLocation;
   /** absent when not configured and the default is not installed */
   sentiment: ModelLocation | undefined;
+  /** absent when not configured and the default is not installed (summaries are then extractive) */
+  summarizer: ModelLocation | undefined;
   /** where an absent optional model was looked for, for error messages */
   missing: Partial<Record<ModelRole, string>>;
 }
+
+const OPTIONAL_ROLES = ['sentiment', 'summarizer'] as const;
 
 function defaultId(role: ModelRole): string {
   return process.env[MODEL_ENV[role]] || DEFAULT_MODELS[role];
@@ -25,22 +29,26 @@ export function resolveModelLocations(models: ModelsOption): ResolvedModels {
   const missing: Partial<Record<ModelRole, string>> = {};
   let root = modelCacheDir();
   let embedding: ModelLocation;
-  let sentiment: ModelLocation | undefined;
+  const optional: Partial<Record<(typeof OPTIONAL_ROLES)[number], ModelLocation>> = {};
 
   if (typeof models === 'string') {
     embedding = locateFromModelsOption(models, 'embedding', defaultId('embedding'));
     if (looksLikePath(models) && !isModelFolder(resolveUserPath(models))) root = resolveUserPath(models);
   } else {
     embedding = models?.embedding ? locateModel(models.embedding, 'embedding') : locateInModelsFolder(root, defaultId('embedding'), 'embedding');
-    if (models?.sentiment) sentiment = locateModel(models.sentiment, 'sentiment');
-  }
-  if (!sentiment) {
-    try {
-      sentiment = locateInModelsFolder(root, defaultId('sentiment'), 'sentiment');
-    } catch (e) {
-      if (!(e instanceof TicketProcessorError) || e.code !== 'MODEL_NOT_FOUND') throw e;
-      missing.sentiment = e.message;
+    for (const role of OPTIONAL_ROLES) {
+      const spec = models?.[role];
+      if (spec) optional[role] = locateModel(spec, role);
     }
   }
-  return { embedding, sentiment, missing };
+  for (const role of OPTIONAL_ROLES) {
+    if (optional[role]) continue;
+    try {
+      optional[role] = locateInModelsFolder(root, defaultId(role), role);
+    } catch (e) {
+      if (!(e instanceof TicketProcessorError) || e.code !== 'MODEL_NOT_FOUND') throw e;
+      missing[role] = e.message;
+    }
+  }
+  return { embedding, sentiment: optional.sentiment, summarizer: optional.summarizer, missing };
 }

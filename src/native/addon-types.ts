@@ -97,6 +97,9 @@ export interface NativeKernels {
   dot(a: Float32Array, b: Float32Array, repeat?: number): number;
   dotRows(query: Float32Array, matrix: Float32Array, out: Float32Array, repeat?: number): void;
   softmax(x: Float32Array, out: Float32Array, repeat?: number): void;
+  logSoftmax(x: Float32Array, out: Float32Array, repeat?: number): void;
+  /** the k largest values, best first (lower index first on ties) */
+  topK(x: Float32Array, k: number, repeat?: number): { scores: Float32Array; indices: Int32Array };
 }
 
 export interface ClassifierModelOptions {
@@ -142,6 +145,54 @@ export interface AnalysisOutput {
   sharedTokenization: boolean;
 }
 
+export interface Seq2SeqModelOptions {
+  encoderPath: string;
+  decoderPath: string;
+  tokenizerJson: string;
+  maxInputLength: number;
+  tokenBudget: number;
+  maxBatch: number;
+  /** decoder heads and head size (0 = from the graph) */
+  numHeads: number;
+  headDim: number;
+}
+
+/** Resolved generation settings (transformers' meaning; lengths count the start token). */
+export interface NativeGenerationOptions {
+  maxLength: number;
+  minLength: number;
+  minNewTokens: number;
+  numBeams: number;
+  lengthPenalty: number;
+  earlyStopping: 'true' | 'false' | 'never';
+  noRepeatNgramSize: number;
+  decoderStartTokenId: number;
+  eosTokenId: number;
+  padTokenId: number;
+  /** -1 = none */
+  forcedBosTokenId: number;
+  forcedEosTokenId: number;
+}
+
+export interface NativeSeq2SeqInfo {
+  encoderInputs: TensorSpec[];
+  decoderInputs: TensorSpec[];
+  decoderOutputs: TensorSpec[];
+  usesCache: boolean;
+  layers: number;
+  maxInputLength: number;
+  vocabSize: number;
+  maxTokenId: number;
+  tokenizerFingerprint: string;
+}
+
+export interface NativeSeq2SeqModel {
+  /** generated ids (no start token, no final EOS) and their text, per input */
+  generate(texts: string[], options: NativeGenerationOptions): Promise<{ ids: Int32Array[]; texts: string[] }>;
+  info(): NativeSeq2SeqInfo;
+  close(): void;
+}
+
 /** ticket_processor_<variant>.node */
 export interface NativeAddon {
   variant: CpuVariant;
@@ -150,6 +201,7 @@ export interface NativeAddon {
   Tokenizer: new (tokenizerJson: string) => NativeTokenizer;
   loadEmbeddingModel(options: EmbeddingModelOptions): Promise<NativeEmbeddingModel>;
   loadClassifierModel(options: ClassifierModelOptions): Promise<NativeClassifierModel>;
+  loadSeq2SeqModel(options: Seq2SeqModelOptions): Promise<NativeSeq2SeqModel>;
   /** Runs the given models over the same texts in one call, tokenizing once when they can share. */
   analyzeTexts(texts: string[], models: { embedding?: NativeEmbeddingModel; classifier?: NativeClassifierModel }): Promise<AnalysisOutput>;
   kernels: NativeKernels;
