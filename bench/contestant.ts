@@ -25,6 +25,11 @@ export type ContestantSpec = Common &
     | { kind: 'ort-session'; modelDir: string; batchesFile: string; output: string }
     | { kind: 'tjs-embed'; modelDir: string; batchSize: number; maxLength: number }
     | { kind: 'tjs-classify'; modelDir: string; batchSize: number; maxLength: number }
+    /** summaries of ticket bodies with a fixed output length (min = max new tokens) */
+    | { kind: 'tp-summarize'; modelDir: string; newTokens: number; numBeams: number }
+    | { kind: 'tjs-summarize'; modelDir: string; newTokens: number; batchSize: number }
+    /** enrichMany() with all three models */
+    | { kind: 'tp-enrich-all'; embeddingDir: string; sentimentDir: string; summarizerDir: string }
   );
 
 export interface SavedBatch {
@@ -96,6 +101,45 @@ async function run(spec: ContestantSpec): Promise<number[]> {
               await classifier.classify(ticketTexts);
             });
       classifier.close();
+      await enricher.close();
+      return seconds;
+    }
+    case 'tp-summarize': {
+      const { Seq2SeqGenerator } = await import('../src/enrich/seq2seq-generator.js');
+      const { readSummarizerModelFiles } = await import('../src/models/summarizer-model-files.js');
+      const { locateModel } = await import('../src/models/model-location.js');
+      const { loadAddon } = await import('../src/native/load-addon.js');
+      const { ensureRuntime } = await import('../src/native/runtime.js');
+      const { addon } = loadAddon();
+      await ensureRuntime(addon, spec.threads);
+      const files = await readSummarizerModelFiles(locateModel(spec.modelDir, 'summarizer'), { dtype: 'fp32' });
+      const generator = await Seq2SeqGenerator.load(addon, files, { tokenBudget: 2048, maxBatch: 8 });
+      const bodies = benchTickets(spec.texts).map((t) => t.body);
+      const options = { maxNewTokens: spec.newTokens, minNewTokens: spec.newTokens, numBeams: spec.numBeams };
+      const seconds = await time(spec.repeats, () => generator.generate(bodies, options));
+      generator.close();
+      return seconds;
+    }
+    case 'tjs-summarize': {
+      const { env, pipeline } = await import('@huggingface/transformers');
+      env.allowRemoteModels = false;
+      env.localModelPath = path.dirname(spec.modelDir);
+      const pipe = await pipeline('summarization', path.basename(spec.modelDir), {
+        dtype: 'fp32',
+        session_options: { intraOpNumThreads: spec.threads, interOpNumThreads: 1 },
+      });
+      const bodies = benchTickets(spec.texts).map((t) => t.body);
+      const options = { max_new_tokens: spec.newTokens, min_new_tokens: spec.newTokens, num_beams: 1, do_sample: false };
+      const call = pipe as unknown as (t: string[], o: object) => Promise<unknown>;
+      return time(spec.repeats, async () => {
+        for (let i = 0; i < bodies.length; i += spec.batchSize) await call(bodies.slice(i, i + spec.batchSize), options);
+      });
+    }
+    case 'tp-enrich-all': {
+      const { createEnricher } = await import('../src/index.js');
+      const enricher = await createEnricher({ models: { embedding: spec.embeddingDir, sentiment: spec.sentimentDir, summarizer: spec.summarizerDir }, threads: spec.threads });
+      const tickets = benchTickets(spec.texts);
+      const seconds = await time(spec.repeats, () => enricher.enrichMany(tickets));
       await enricher.close();
       return seconds;
     }

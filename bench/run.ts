@@ -5,6 +5,8 @@
 //                   onnxruntime-node session.run on exactly ticket-processor's batches, transformers.js
 //   classification  distilbert-base SST-2 shape: the same three, text-classification
 //   enrich          enrichMany() (one tokenization, both models) vs embed() then classify()
+//   summarization   distilbart-cnn-6-6 shape: greedy and beams vs transformers.js greedy, fixed
+//                   output length; then full enrichMany() with all three models
 //   kernels         the addon's own kernels, per CPU variant
 // Each contestant runs in its own process; the best of --repeats runs counts (after a warm-up).
 import { execFile } from 'node:child_process';
@@ -21,7 +23,7 @@ import { locateModel } from '../src/models/model-location.js';
 import type { EncodedBatch } from '../src/native/addon-types.js';
 import { loadAddon, planVariant } from '../src/native/load-addon.js';
 import { ensureRuntime } from '../src/native/runtime.js';
-import { ensureFullSizeClassifier, ensureFullSizeModel } from '../test/fixtures/generate.js';
+import { ensureFullSizeClassifier, ensureFullSizeModel, ensureFullSizeSummarizer } from '../test/fixtures/generate.js';
 import type { ContestantSpec, SavedBatch } from './contestant.js';
 import { kernelTable, runKernelBench } from './kernels.js';
 import { median, renderTable } from './table.js';
@@ -34,7 +36,9 @@ const { values: args } = parseArgs({
     'class-texts': { type: 'string', default: '200' },
     repeats: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
-    only: { type: 'string', default: 'embeddings,classification,enrich,kernels' },
+    'sum-texts': { type: 'string', default: '16' },
+    'new-tokens': { type: 'string', default: '32' },
+    only: { type: 'string', default: 'embeddings,classification,enrich,summarization,kernels' },
   },
 });
 const repeats = Number(args.repeats);
@@ -156,11 +160,43 @@ async function enrichSection(): Promise<void> {
   );
 }
 
+async function summarizationSection(): Promise<void> {
+  const count = Number(args['sum-texts']);
+  const newTokens = Number(args['new-tokens']);
+  const modelDir = await ensureFullSizeSummarizer();
+  const common = { texts: count, repeats, threads, modelDir, newTokens };
+  const results: Result[] = [];
+  for (const numBeams of [1, 2, 4]) {
+    results.push(await runContestant({ kind: 'tp-summarize', name: `ticket-processor, ${numBeams === 1 ? 'greedy' : `${numBeams} beams`}`, numBeams, ...common }));
+  }
+  for (const batchSize of [1, 8]) {
+    results.push(await runContestant({ kind: 'tjs-summarize', name: `transformers.js greedy, batches of ${batchSize}`, batchSize, ...common }));
+  }
+  const best = (r: Result) => Math.min(...r.seconds);
+  const tjsBest = Math.min(...results.filter((r) => r.name.startsWith('transformers.js')).map(best));
+  const greedy = best(results[0]!);
+  console.log(`\n## Summarization: ${count} ticket bodies, exactly ${newTokens} new tokens each (min = max), distilbart-cnn-6-6-shaped model (6 + 6 layers, d_model 1024, vocab 50265), fp32, ${threads} intra-op threads, best of ${repeats}.\n`);
+  console.log(
+    renderTable(
+      ['runtime', 'summaries/s (best)', 'summaries/s (median)', 'vs transformers.js greedy', 'time vs greedy'],
+      results.map((r) => [r.name, (count / best(r)).toFixed(2), (count / median(r.seconds)).toFixed(2), `${(tjsBest / best(r)).toFixed(2)}x`, `${(best(r) / greedy).toFixed(2)}x`]),
+    ),
+  );
+  const [embeddingDir, sentimentDir] = [await ensureFullSizeModel(), await ensureFullSizeClassifier()];
+  const all = await runContestant({ kind: 'tp-enrich-all', name: 'enrichMany(), all three models', texts: count, repeats, threads, embeddingDir, sentimentDir, summarizerDir: modelDir });
+  console.log(
+    `\nFull enrichment (embedding, classification, summary with the model's own generation settings: 4 beams, ` +
+      `up to MAX_SUMMARY_LENGTH = 50 tokens): ${(count / best(all)).toFixed(2)} tickets/s (best of ${repeats}), ` +
+      `vs about 1 ticket/s published for the Python system (on its own hardware).`,
+  );
+}
+
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tp-bench-'));
 try {
   if (sections.has('embeddings')) await embeddingSection(tmp);
   if (sections.has('classification')) await classificationSection(tmp);
   if (sections.has('enrich')) await enrichSection();
+  if (sections.has('summarization')) await summarizationSection();
   if (sections.has('kernels')) {
     console.log("\n## Addon kernels per CPU variant (ONNX Runtime picks its own kernels at run time; these are the addon's own loops)\n");
     console.log(kernelTable(runKernelBench()));

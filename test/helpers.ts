@@ -46,3 +46,4 @@ export function rng(seed: number): () => number {
 
 export const TINY_SST2 = path.join(REPO_ROOT, 'test', 'fixtures', 'models', 'tiny-distilbert-sst2');
 export const TINY_MODELS = { embedding: TINY_BERT, sentiment: TINY_SST2 };
+export const TINY_BART = path.join(REPO_ROOT, 'test', 'fixtures', 'models', 'tiny-bart');

@@ -202,7 +202,7 @@ Seq2SeqModel::Result Seq2SeqModel::Generate(const std::vector<std::string>& text
         copies == 1 ? GreedySearch(steps, b.batch, generation) : BeamSearch(steps, b.batch, generation);
     for (size_t i = 0; i < b.batch; ++i) result.ids[b.members[i]] = std::move(out[i]);
   }
-  for (size_t i = 0; i < texts.size(); ++i) result.texts[i] = tokenizer_->Decode(result.ids[i], true);
+  for (size_t i = 0; i < texts.size(); ++i) result.texts[i] = tokenizer_->Decode(result.ids[i], true, config_.clean_up_tokenization_spaces);
   return result;
 }
 

@@ -20,6 +20,8 @@ struct Seq2SeqConfig {
   // when the graph leaves those dimensions symbolic (0 = take them from the graph).
   int64_t num_heads = 0;
   int64_t head_dim = 0;
+  // transformers' clean-up of decoded text (" ." -> "."), as tokenizer_config.json asks.
+  bool clean_up_tokenization_spaces = true;
 };
 
 class Seq2SeqModel {

@@ -93,7 +93,7 @@ class Seq2SeqModelObject : public ModelObject<Seq2SeqModelObject, Seq2SeqModel> 
 };
 
 // loadSeq2SeqModel({ encoderPath, decoderPath, tokenizerJson, maxInputLength, tokenBudget,
-//   maxBatch, numHeads, headDim }) -> Promise<Seq2SeqModel>
+//   maxBatch, numHeads, headDim, cleanUpTokenizationSpaces }) -> Promise<Seq2SeqModel>
 Napi::Value LoadSeq2SeqModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object options = RequireObject(info, 0, "options");
@@ -105,6 +105,7 @@ Napi::Value LoadSeq2SeqModel(const Napi::CallbackInfo& info) {
   config.limits = ReadBatchLimits(options);
   config.num_heads = RequireInt(options, "numHeads", 0, 1 << 12);
   config.head_dim = RequireInt(options, "headDim", 0, 1 << 16);
+  config.clean_up_tokenization_spaces = RequireBool(options, "cleanUpTokenizationSpaces");
   if (!ort::IsInitialized())
     throw MakeError(env, "NATIVE_LOAD_FAILED", "ONNX Runtime is not initialized; call initRuntime() first");
   AddonData* data = env.GetInstanceData<AddonData>();

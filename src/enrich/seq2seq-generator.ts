@@ -48,6 +48,7 @@ export class Seq2SeqGenerator {
         maxBatch: batch.maxBatch,
         numHeads: files.numHeads,
         headDim: files.headDim,
+        cleanUpTokenizationSpaces: files.cleanUpTokenizationSpaces,
       }),
     );
     const mismatch = tokenizerMismatch(files, native.info().maxTokenId);
@@ -81,11 +82,13 @@ export class Seq2SeqGenerator {
     };
   }
 
+  /** Texts are fed as transformers' summarization pipeline feeds them: config.json's prefix first. */
   async generate(texts: readonly string[], options: GenerationOptions = {}): Promise<{ ids: Int32Array[]; texts: string[] }> {
     const native = this.nativeModel();
     const resolved = this.resolve(options);
     if (texts.length === 0) return { ids: [], texts: [] };
-    return callNative(() => native.generate(texts as string[], resolved));
+    const prefix = this.files.prefix;
+    return callNative(() => native.generate(prefix ? texts.map((t) => prefix + t) : (texts as string[]), resolved));
   }
 
   nativeModel(): NativeSeq2SeqModel {

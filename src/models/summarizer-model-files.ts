@@ -36,6 +36,10 @@ export interface SummarizerModelFiles {
   maxInputLength: number;
   numHeads: number;
   headDim: number;
+  /** tokenizer_config.json clean_up_tokenization_spaces (transformers' default: true) */
+  cleanUpTokenizationSpaces: boolean;
+  /** config.json prefix, which transformers' summarization pipeline puts before every input (" " for BART) */
+  prefix: string;
   vocabSize: number | undefined;
   generation: GenerationDefaults;
 }
@@ -109,6 +113,8 @@ export async function readSummarizerModelFiles(location: ModelLocation, options:
     maxInputLength,
     numHeads: heads,
     headDim: dModel / heads,
+    cleanUpTokenizationSpaces: tokenizerConfig?.clean_up_tokenization_spaces !== false,
+    prefix: typeof config.prefix === 'string' ? config.prefix : '',
     vocabSize: positiveInt(config.vocab_size),
     generation: {
       max_length: positiveInt(pick('max_length')) ?? HF_DEFAULTS.max_length,

@@ -155,6 +155,8 @@ export interface Seq2SeqModelOptions {
   /** decoder heads and head size (0 = from the graph) */
   numHeads: number;
   headDim: number;
+  /** transformers' clean-up of decoded text, as tokenizer_config.json asks */
+  cleanUpTokenizationSpaces: boolean;
 }
 
 /** Resolved generation settings (transformers' meaning; lengths count the start token). */
