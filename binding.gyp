@@ -13,6 +13,7 @@
       "native/napi/embedding_wrap.cc",
       "native/napi/classifier_wrap.cc",
       "native/napi/analyze_wrap.cc",
+      "native/napi/seq2seq_wrap.cc",
       "native/napi/kernels_wrap.cc",
       "native/ort.cc",
       "native/sequence/batch_plan.cc",
@@ -20,6 +21,9 @@
       "native/sequence/sequence_session.cc",
       "native/embedding/embedding_model.cc",
       "native/classification/classifier_model.cc",
+      "native/generate/logits_processors.cc",
+      "native/generate/search.cc",
+      "native/generate/seq2seq_model.cc",
       "native/kernels/kernels.cc",
       "<!@(node -p \"require('fs').readdirSync('native/tokenizer').filter(f => f.endsWith('.cc')).map(f => 'native/tokenizer/' + f).join(' ')\")"
     ]

@@ -19,6 +19,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tp::napi::InitEmbedding(env, exports, *data);
   tp::napi::InitClassifier(env, exports, *data);
   tp::napi::InitAnalyze(env, exports);
+  tp::napi::InitSeq2Seq(env, exports, *data);
   tp::napi::InitKernels(env, exports);
   return exports;
 }

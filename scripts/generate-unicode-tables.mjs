@@ -11,6 +11,8 @@
 //   Punctuation = P*       /\p{P}/u                         (unicode_categories is_punctuation)
 //   Mn                     /\p{Mn}/u                        (unicode_categories is_mark_nonspacing)
 //   Word                   Alphabetic|M|Nd|Pc|Join_Control  (regex crate \w, for single_word tokens)
+//                          (HF_COMPAT.word: the regex crate's data is Unicode 16.0)
+//   Letter = L*, Number = N*  /\p{L}/u /\p{N}/u                (onig \p{L} \p{N}: the ByteLevel regex)
 //   Lowercase              String.prototype.toLowerCase() on each code point alone
 //                          (= Rust char::to_lowercase: no context, so no final-sigma rule)
 //   Canonical decomposition String.prototype.normalize('NFD') on each code point alone
@@ -26,6 +28,9 @@
 // between that old data and today's ICU are listed in HF_COMPAT below, found by the exhaustive
 // code-point comparison against @anush008/tokenizers (see the comment there); the generator
 // applies them on top of ICU so that the C++ tokenizer gives the same ids as Hugging Face.
+// The ByteLevel pre-tokenizer's regex (GPT-2's pattern) runs in Oniguruma (the `onig` crate, its
+// bundled C library), whose Unicode data is 16.0: \s there is exactly White_Space, and \p{L} /
+// \p{N} differ from ICU only by the code points Unicode 17.0 added (HF_COMPAT.letter / number).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +114,41 @@ const HF_COMPAT = {
       [0x1E6EE, 0x1E6EF], [0x1E6F5, 0x1E6F5], [0x1E944, 0x1E94A],
     ],
   },
+  // The regex crate's \w (single_word added tokens) has Unicode 16.0 data too: the word
+  // characters Unicode 17.0 added are not \w there. Found with a single_word token "qqzx":
+  // "qqzx"+c and c+"qqzx" match it iff c is not \w (both sides agree for every code point).
+  word: {
+    add: [],
+    remove: [
+      [0x88F, 0x88F], [0xC5C, 0xC5C], [0xCDC, 0xCDC], [0x1ACF, 0x1ADD], [0x1AE0, 0x1AEB],
+      [0xA7CE, 0xA7CF], [0xA7D2, 0xA7D2], [0xA7D4, 0xA7D4], [0xA7F1, 0xA7F1], [0x10940, 0x10959],
+      [0x10EC5, 0x10EC7], [0x10EFA, 0x10EFB], [0x11B60, 0x11B67], [0x11DB0, 0x11DDB],
+      [0x11DE0, 0x11DE9], [0x16EA0, 0x16EB8], [0x16EBB, 0x16ED3], [0x16FF2, 0x16FF6],
+      [0x187F8, 0x187FF], [0x18D09, 0x18D1E], [0x18D80, 0x18DF2], [0x1E6C0, 0x1E6DE],
+      [0x1E6E0, 0x1E6F5], [0x1E6FE, 0x1E6FF], [0x2B73A, 0x2B73F], [0x2CEA2, 0x2CEAD],
+      [0x323B0, 0x33479],
+    ],
+  },
+  // Onig's \p{L} and \p{N} (Unicode 16.0): the letters and digits Unicode 17.0 added are
+  // [^\s\p{L}\p{N}] there. Found by classifying every code point with the reference's ByteLevel
+  // pre-tokenizer ("a"+c, "1"+c, "!"+c in one piece or not) and comparing with ICU.
+  letter: {
+    add: [],
+    remove: [
+      [0x88F, 0x88F], [0xC5C, 0xC5C], [0xCDC, 0xCDC], [0xA7CE, 0xA7CF], [0xA7D2, 0xA7D2],
+      [0xA7D4, 0xA7D4], [0xA7F1, 0xA7F1], [0x10940, 0x10959], [0x10EC5, 0x10EC7],
+      [0x11DB0, 0x11DDB], [0x16EA0, 0x16EB8], [0x16EBB, 0x16ED3], [0x16FF2, 0x16FF3],
+      [0x187F8, 0x187FF], [0x18D09, 0x18D1E], [0x18D80, 0x18DF2], [0x1E6C0, 0x1E6DE],
+      [0x1E6E0, 0x1E6E2], [0x1E6E4, 0x1E6E5], [0x1E6E7, 0x1E6ED], [0x1E6F0, 0x1E6F4],
+      [0x1E6FE, 0x1E6FF], [0x2B73A, 0x2B73F], [0x2CEA2, 0x2CEAD], [0x323B0, 0x33479],
+    ],
+  },
+  number: {
+    add: [],
+    remove: [
+      [0x11DE0, 0x11DE9], [0x16FF4, 0x16FF6],
+    ],
+  },
   noCombiningClass: [
     [0x7FD, 0x7FD], [0x897, 0x89F], [0x8CA, 0x8D3], [0x9FE, 0x9FE], [0xC3C, 0xC3C], [0xD3B, 0xD3C],
     [0xEBA, 0xEBA], [0x1715, 0x1715], [0x1ABF, 0x1ADD], [0x1AE0, 0x1AEB], [0x1DF6, 0x1DFA],
@@ -169,12 +209,16 @@ const reOther = re('^[\\p{Cc}\\p{Cf}\\p{Co}]$');
 const rePunct = re('^\\p{P}$');
 const reMn = re('^\\p{Mn}$');
 const reWord = re('^[\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}]$');
+const reLetter = re('^\\p{L}$');
+const reNumber = re('^\\p{N}$');
 
 const whiteSpace = toRanges(predicateSet((s) => reWhite.test(s)));
 const other = toRanges(applyCompat(predicateSet((s) => reOther.test(s)), HF_COMPAT.other));
 const punct = toRanges(applyCompat(predicateSet((s) => rePunct.test(s)), HF_COMPAT.punctuation));
 const mn = toRanges(applyCompat(predicateSet((s) => reMn.test(s)), HF_COMPAT.nonspacingMark));
-const word = toRanges(predicateSet((s) => reWord.test(s)));
+const word = toRanges(applyCompat(predicateSet((s) => reWord.test(s)), HF_COMPAT.word));
+const letter = toRanges(applyCompat(predicateSet((s) => reLetter.test(s)), HF_COMPAT.letter));
+const number = toRanges(applyCompat(predicateSet((s) => reNumber.test(s)), HF_COMPAT.number));
 
 // --- lowercase -------------------------------------------------------------------------------
 // Single-code-point mappings become runs {first, count, stride, delta}; the few one-to-many
@@ -291,6 +335,8 @@ const char kIcuVersion[] = "${process.versions.icu}";
   out.push(rangeTable('kPunctuation', punct, 'P* (Pc Pd Ps Pe Pi Pf Po), as Hugging Face sees them'));
   out.push(rangeTable('kNonspacingMark', mn, 'Mn, as Hugging Face sees it'));
   out.push(rangeTable('kWord', word, 'regex \\w: Alphabetic | M | Nd | Pc | Join_Control'));
+  out.push(rangeTable('kLetter', letter, 'L* (onig \\p{L}), as Hugging Face sees it'));
+  out.push(rangeTable('kNumber', number, 'N* (onig \\p{N}), as Hugging Face sees it'));
 
   // ccc
   {
@@ -358,6 +404,6 @@ if (process.argv.includes('--check')) {
 } else {
   writeFileSync(outFile, text);
   console.log(`wrote ${path.relative(root, outFile)} (${text.length} bytes; Unicode ${process.versions.unicode}, ICU ${process.versions.icu}; ` +
-    `${whiteSpace.length}+${other.length}+${punct.length}+${mn.length}+${word.length} ranges, ${lowerRuns.length} lowercase runs, ` +
+    `${whiteSpace.length}+${other.length}+${punct.length}+${mn.length}+${word.length}+${letter.length}+${number.length} ranges, ${lowerRuns.length} lowercase runs, ` +
     `${decomp.length} decompositions, ${ccc.ranges.length} ccc ranges / ${ccc.classes} classes)`);
 }

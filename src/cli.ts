@@ -4,6 +4,7 @@ import { Command } from 'commander';
 
 import { registerEmbedCommand } from './cli/embed-command.js';
 import { registerInfoCommands } from './cli/info-command.js';
+import { registerModelsCommands } from './cli/models-command.js';
 import { isTicketProcessorError } from './errors.js';
 import { PACKAGE_VERSION } from './package-info.js';
 
@@ -15,6 +16,7 @@ const program = new Command()
 
 registerEmbedCommand(program);
 registerInfoCommands(program);
+registerModelsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

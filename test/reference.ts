@@ -36,6 +36,12 @@ export async function huggingFaceIds(tokenizerJson: string, texts: string[], max
   return out;
 }
 
+/** Hugging Face tokenizers (Rust) decode of each id list (no clean-up: tokenizers never applies it). */
+export async function huggingFaceDecode(tokenizerJson: string, idsList: number[][], skipSpecialTokens: boolean): Promise<string[]> {
+  const tokenizer = Tokenizer.fromString(tokenizerJson);
+  return tokenizer.decodeBatch(idsList, skipSpecialTokens);
+}
+
 /**
  * transformers.js' model and mean_pooling run on given token ids (e.g. Hugging Face tokenizers'
  * correctly truncated ones), normalized with its Tensor.normalize.

@@ -190,7 +190,15 @@ Seq2SeqModel::Result Seq2SeqModel::Generate(const std::vector<std::string>& text
   result.ids.resize(texts.size());
   result.texts.resize(texts.size());
   if (texts.empty()) return result;
-  const std::vector<Encoding> encodings = EncodeTexts(*tokenizer_, texts, {config_.max_input_length})[0];
+  std::vector<Encoding> encodings = EncodeTexts(*tokenizer_, texts, {config_.max_input_length})[0];
+  if (config_.vocab_size > 0) {
+    // BPE models often have no unk_token in the model section, but an added "<unk>".
+    const int32_t unk = tokenizer_->unk_id() >= 0 ? tokenizer_->unk_id() : tokenizer_->TokenToId("<unk>");
+    const int32_t replacement = unk >= 0 && unk < config_.vocab_size ? unk : tokenizer_->pad_id();
+    for (Encoding& e : encodings)
+      for (int32_t& id : e.ids)
+        if (id >= config_.vocab_size) id = replacement;
+  }
   const size_t copies = static_cast<size_t>(std::max(generation.num_beams, 1));
   for (EncodedBatch& b : BuildBatches(encodings, config_.limits, tokenizer_->pad_id())) {
     std::vector<ort::Value> enc = encoder_.Run(b, {"last_hidden_state"});

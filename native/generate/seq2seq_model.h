@@ -22,6 +22,10 @@ struct Seq2SeqConfig {
   int64_t head_dim = 0;
   // transformers' clean-up of decoded text (" ." -> "."), as tokenizer_config.json asks.
   bool clean_up_tokenization_spaces = true;
+  // config.json vocab_size (0 = unknown): encoder ids at or above it, special tokens past the
+  // embedding table such as BART's <mask> typed in a ticket, become the unknown token, so such
+  // text is summarized instead of failing in the encoder's Gather.
+  int64_t vocab_size = 0;
 };
 
 class Seq2SeqModel {

@@ -8,6 +8,7 @@ namespace tp::napi {
 struct AddonData {
   Napi::FunctionReference embedding_model_ctor;
   Napi::FunctionReference classifier_model_ctor;
+  Napi::FunctionReference seq2seq_model_ctor;
 };
 
 void InitRuntime(Napi::Env env, Napi::Object exports);
@@ -15,6 +16,7 @@ void InitTokenizer(Napi::Env env, Napi::Object exports);
 void InitEmbedding(Napi::Env env, Napi::Object exports, AddonData& data);
 void InitClassifier(Napi::Env env, Napi::Object exports, AddonData& data);
 void InitAnalyze(Napi::Env env, Napi::Object exports);
+void InitSeq2Seq(Napi::Env env, Napi::Object exports, AddonData& data);
 void InitKernels(Napi::Env env, Napi::Object exports);
 
 }  // namespace tp::napi

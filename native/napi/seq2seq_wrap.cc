@@ -87,6 +87,7 @@ class Seq2SeqModelObject : public ModelObject<Seq2SeqModelObject, Seq2SeqModel> 
     o.Set("maxInputLength", static_cast<double>(model.config().max_input_length));
     o.Set("vocabSize", static_cast<double>(model.tokenizer().vocab_size()));
     o.Set("maxTokenId", static_cast<double>(model.tokenizer().max_id()));
+    o.Set("maxTextTokenId", static_cast<double>(model.tokenizer().max_text_id()));
     o.Set("tokenizerFingerprint", Hex64(model.tokenizer().fingerprint()));
     return o;
   }
@@ -106,6 +107,7 @@ Napi::Value LoadSeq2SeqModel(const Napi::CallbackInfo& info) {
   config.num_heads = RequireInt(options, "numHeads", 0, 1 << 12);
   config.head_dim = RequireInt(options, "headDim", 0, 1 << 16);
   config.clean_up_tokenization_spaces = RequireBool(options, "cleanUpTokenizationSpaces");
+  config.vocab_size = RequireInt(options, "vocabSize", 0, 1 << 24);
   if (!ort::IsInitialized())
     throw MakeError(env, "NATIVE_LOAD_FAILED", "ONNX Runtime is not initialized; call initRuntime() first");
   AddonData* data = env.GetInstanceData<AddonData>();

@@ -23,6 +23,7 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Tokenizer",
                        {InstanceMethod<&TokenizerWrap::Encode>("encode"),
+                        InstanceMethod<&TokenizerWrap::Decode>("decode"),
                         InstanceAccessor<&TokenizerWrap::VocabSize>("vocabSize"),
                         InstanceAccessor<&TokenizerWrap::Fingerprint>("fingerprint")});
   }
@@ -59,6 +60,31 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
     out.Set("ids", ToInt32Array(env, encoding.ids));
     out.Set("typeIds", ToInt32Array(env, encoding.type_ids));
     return out;
+  }
+
+  // decode(ids: Int32Array, skipSpecialTokens = true, cleanUpTokenizationSpaces = false) -> string
+  Napi::Value Decode(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+      ThrowType(env, "ids must be an Int32Array");
+    const Napi::Int32Array array = info[0].As<Napi::Int32Array>();
+    const std::vector<int32_t> ids(array.Data(), array.Data() + array.ElementLength());
+    auto flag = [&](size_t i, bool fallback, const char* name) {
+      if (info.Length() <= i || info[i].IsUndefined()) return fallback;
+      if (!info[i].IsBoolean()) ThrowType(env, std::string(name) + " must be a boolean");
+      return info[i].As<Napi::Boolean>().Value();
+    };
+    const bool skip_special = flag(1, true, "skipSpecialTokens");
+    const bool clean_up = flag(2, false, "cleanUpTokenizationSpaces");
+    const std::string text = Rethrowing(env, [&] {
+      try {
+        return tokenizer_->Decode(ids, skip_special, clean_up);
+      } catch (const TokenizerError& e) {
+        throw Error("MODEL_INVALID", e.what());  // a decoder tokenizer.json names that is not supported
+      }
+    });
+    return Napi::String::New(env, text);
   }
 
   Napi::Value VocabSize(const Napi::CallbackInfo& info) {

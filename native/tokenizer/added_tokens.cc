@@ -176,6 +176,9 @@ void AddedVocabulary::Init(const std::vector<AddedToken>& tokens, const Normaliz
     slot.id = id;
   }
   tokens_.clear();
+  by_id_.clear();
+  special_.clear();
+  has_strip_ = false;
   // Matchers: special tokens first, then the others (the order matters only between tokens
   // with identical patterns).
   for (int pass = 0; pass < 2; ++pass) {
@@ -184,6 +187,9 @@ void AddedVocabulary::Init(const std::vector<AddedToken>& tokens, const Normaliz
       if (t.special != (pass == 0)) continue;
       const size_t index = tokens_.size();
       tokens_.push_back(t);
+      by_id_[t.id] = index;
+      if (t.special) special_.insert(t.content);
+      if (t.lstrip || t.rstrip) has_strip_ = true;
       if (t.normalized) {
         std::string pattern = NormalizeContent(t.content, normalizer);
         if (pattern.empty()) continue;
@@ -205,10 +211,19 @@ int32_t AddedVocabulary::Find(std::string_view content) const {
 }
 
 // Whether a segment may be cut just before text[pos] without changing the result: the code
-// point there is not whitespace (an lstrip token could claim it), survives clean_text, and
-// normalizes to something that starts with a starter (so no canonical reordering spans the
-// cut). Conservative: it answers for any normalizer and pre-tokenizer of this file's kind.
-bool SafeCut(std::string_view text, size_t pos) {
+// point there is not whitespace, survives clean_text, and normalizes to something that starts
+// with a starter (so no canonical reordering spans the cut); and, when some token strips
+// whitespace (`strip`), the code point before is not whitespace either (an lstrip token found
+// after the cut would claim it, but it has been handed over already). Conservative: it answers
+// for any normalizer and pre-tokenizer of this file's kind (pre-tokenizers keep their state
+// across parts).
+bool SafeCut(std::string_view text, size_t pos, bool strip) {
+  if (strip && pos > 0) {
+    const unsigned char prev = static_cast<unsigned char>(text[pos - 1]);
+    if (prev < 0x80 ? (prev <= 0x20 || prev == 0x7F) : unicode::IsWhiteSpace(LastCodePoint(text.substr(0, pos)))) {
+      return false;
+    }
+  }
   const unsigned char b = static_cast<unsigned char>(text[pos]);
   if (b < 0x80) return b > 0x20 && b < 0x7F;
   if ((b & 0xC0) == 0x80) return false;  // not the start of a code point
@@ -228,6 +243,8 @@ bool SafeCut(std::string_view text, size_t pos) {
   return true;
 }
 
+constexpr size_t kMaxCutSearch = 256;  // bytes before a window's end searched for a safe cut
+
 bool AddedVocabulary::Split(std::string_view text, const PatternMatcher& matcher,
                             const std::vector<size_t>& token_of, SegmentSink& sink) const {
   const size_t n = text.size();
@@ -244,8 +261,11 @@ bool AddedVocabulary::Split(std::string_view text, const PatternMatcher& matcher
       if (limit == n) break;
       // No token starts before `limit`: hand over the text up to a safe cut in this window.
       size_t cut = limit;
-      while (cut > search && cut > start_offset && !SafeCut(text, cut)) --cut;
-      if (cut > start_offset && cut > search) {
+      // Look back a little for a safe cut; text with none nearby (e.g. "a a a" with an lstrip
+      // token) is handed over later, once its next token or its end is found.
+      const size_t floor = std::max({search, start_offset, limit > kMaxCutSearch ? limit - kMaxCutSearch : size_t{0}});
+      while (cut > floor && !SafeCut(text, cut, has_strip_)) --cut;
+      if (cut > start_offset && cut > search && SafeCut(text, cut, has_strip_)) {
         if (!sink.OnText(text.substr(start_offset, cut - start_offset), false)) return false;
         start_offset = cut;
         open = true;

@@ -18,6 +18,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "json_util.h"
@@ -81,6 +83,14 @@ class AddedVocabulary {
   bool has_normalized() const { return !normalized_.empty(); }
   // Id of an added token with exactly this content, or -1.
   int32_t Find(std::string_view content) const;
+  // The added token with this id, or nullptr (Hugging Face's added_tokens_map_r).
+  const AddedToken* FindId(int32_t id) const {
+    auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : &tokens_[it->second];
+  }
+  // Whether a special added token has this content (Hugging Face's special_tokens_set, which
+  // decode(skip_special_tokens) filters on).
+  bool IsSpecial(std::string_view content) const { return special_.count(std::string(content)) != 0; }
 
   // Splits raw text with the normalized=false tokens / normalized text with the normalized=true
   // tokens. Returns false if the sink stopped.
@@ -96,6 +106,9 @@ class AddedVocabulary {
              SegmentSink& sink) const;
 
   std::vector<AddedToken> tokens_;
+  std::unordered_map<int32_t, size_t> by_id_;  // id -> tokens_ index
+  std::unordered_set<std::string> special_;   // contents of special tokens
+  bool has_strip_ = false;                     // some token has lstrip or rstrip
   PatternMatcher raw_;
   std::vector<size_t> raw_tokens_;  // pattern index -> tokens_ index
   PatternMatcher normalized_;

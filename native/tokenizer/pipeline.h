@@ -1,11 +1,11 @@
 // The stages of a tokenization pipeline, as interfaces. tokenizer.cc runs them in Hugging Face's
-// order: added tokens -> normalizer -> pre-tokenizer -> model -> post-processor.
+// order: added tokens -> normalizer -> pre-tokenizer -> model -> post-processor, and for
+// decoding: ids -> tokens (added tokens, then the model's vocabulary) -> decoder.
 //
 // Each implementation lives in its own file (bert_normalizer, bert_pre_tokenizer, wordpiece,
-// post_processor, ...) with a parse function for its tokenizer.json object; tokenizer.cc maps
-// "type" names to those parse functions. Another family (byte-level BPE: ByteLevel
-// pre-tokenizer, BPE model, RobertaProcessing) is added by implementing these interfaces in new
-// files and adding its names to the tables in tokenizer.cc.
+// byte_level, bpe, post_processor, decoders, ...) with a parse function for its tokenizer.json
+// object; tokenizer.cc maps "type" names to those parse functions. Another family is added by
+// implementing these interfaces in new files and adding its names to the tables in tokenizer.cc.
 //
 // Work is streamed so that truncation can stop early: the normalizer produces code points in
 // chunks, the pre-tokenizer turns chunks into words, the model turns words into ids, and the
@@ -64,6 +64,9 @@ class Normalizer {
   // input is exhausted. Calling it again continues where it stopped.
   virtual void Normalize(utf8::Cursor& in, size_t min_out, std::u32string& out) const = 0;
   virtual void AddToFingerprint(Hasher& h) const = 0;
+  // True when the output is always the input ("normalizer": null): normalized text is then the
+  // raw text itself, so it needs no copy.
+  virtual bool is_identity() const { return false; }
 };
 
 // Receives words from a pre-tokenizer. Returns false to stop the work (truncation reached).
@@ -82,6 +85,12 @@ class PreTokenizer {
     std::string word;  // UTF-8 of the current, unfinished word
     size_t chars = 0;  // its length in code points
     size_t cap = std::numeric_limits<size_t>::max();  // stop storing a word past this many chars
+    // For pre-tokenizers that need to look ahead (ByteLevel): what the current word is, code
+    // points held back until the next ones decide where they go, and whether the segment has
+    // started. Finish() must leave them as they are here.
+    int mode = 0;
+    std::u32string pending;
+    bool started = false;
     void Append(char32_t c) {
       if (chars < cap) utf8::Append(word, c);
       ++chars;
@@ -116,6 +125,8 @@ class Model {
   virtual size_t vocab_size() const = 0;
   virtual int32_t max_id() const = 0;
   virtual int32_t unk_id() const { return -1; }
+  // The token of an id of the vocabulary (Hugging Face id_to_token); false if there is none.
+  virtual bool IdToToken(int32_t id, std::string_view* token) const = 0;
   virtual void AddToFingerprint(Hasher& h) const = 0;
 };
 
@@ -127,6 +138,14 @@ class PostProcessor {
   virtual void Apply(const std::vector<int32_t>& sequence, std::vector<int32_t>& ids,
                      std::vector<int32_t>& type_ids) const = 0;
   virtual void AddToFingerprint(Hasher& h) const = 0;
+};
+
+// Turns tokens back into text: Hugging Face's Decoder::decode_chain, whose output pieces are
+// then concatenated.
+class Decoder {
+ public:
+  virtual ~Decoder() = default;
+  virtual void DecodeChain(std::vector<std::string>& tokens) const = 0;
 };
 
 }  // namespace tp

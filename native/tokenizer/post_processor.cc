@@ -100,10 +100,13 @@ std::unique_ptr<PostProcessor> ParseTemplateProcessing(const json_util::Json& pr
   return std::make_unique<TemplatePostProcessor>(std::move(pieces), "TemplateProcessing");
 }
 
-std::unique_ptr<PostProcessor> ParseBertProcessing(const json_util::Json& processor, const std::string& path) {
+namespace {
+
+// "cls": ["[CLS]", 101], "sep": ["[SEP]", 102] -> the template cls $A sep, type ids 0.
+std::unique_ptr<PostProcessor> ParseClsSepProcessing(const json_util::Json& processor, const std::string& path,
+                                                     const char* name) {
   using namespace json_util;
   ExpectObject(processor, path);
-  // "cls": ["[CLS]", 101], "sep": ["[SEP]", 102]
   auto token = [&](const char* key) {
     const std::string p = Child(path, key);
     const Json& v = Require(processor, path, key);
@@ -115,7 +118,30 @@ std::unique_ptr<PostProcessor> ParseBertProcessing(const json_util::Json& proces
   pieces[0].ids = {token("cls")};
   pieces[1].is_sequence = true;
   pieces[2].ids = {token("sep")};
-  return std::make_unique<TemplatePostProcessor>(std::move(pieces), "BertProcessing");
+  return std::make_unique<TemplatePostProcessor>(std::move(pieces), name);
+}
+
+}  // namespace
+
+std::unique_ptr<PostProcessor> ParseBertProcessing(const json_util::Json& processor, const std::string& path) {
+  return ParseClsSepProcessing(processor, path, "BertProcessing");
+}
+
+std::unique_ptr<PostProcessor> ParseRobertaProcessing(const json_util::Json& processor, const std::string& path) {
+  json_util::ExpectObject(processor, path);
+  // Offsets only; checked for their type.
+  json_util::GetBool(processor, path, "trim_offsets", true);
+  json_util::GetBool(processor, path, "add_prefix_space", true);
+  return ParseClsSepProcessing(processor, path, "RobertaProcessing");
+}
+
+std::unique_ptr<PostProcessor> ParseByteLevelPostProcessor(const json_util::Json& processor, const std::string& path) {
+  json_util::ExpectObject(processor, path);
+  // Offsets only; checked for their type.
+  json_util::GetBool(processor, path, "add_prefix_space", true);
+  json_util::GetBool(processor, path, "trim_offsets", true);
+  json_util::GetBool(processor, path, "use_regex", true);
+  return MakeNoPostProcessor();
 }
 
 }  // namespace tp

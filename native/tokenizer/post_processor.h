@@ -1,6 +1,7 @@
 // Post-processors that wrap one sequence in special tokens: TemplateProcessing (its "single"
-// template), BertProcessing ([CLS] $A [SEP]), and none. RobertaProcessing (<s> $A </s>) has
-// the same shape and can reuse TemplatePostProcessor.
+// template), BertProcessing ([CLS] $A [SEP]), RobertaProcessing (<s> $A </s>, type ids all 0;
+// its trim_offsets / add_prefix_space only move offsets), ByteLevel (offsets only: no tokens),
+// and none.
 #ifndef TP_TOKENIZER_POST_PROCESSOR_H_
 #define TP_TOKENIZER_POST_PROCESSOR_H_
 
@@ -37,6 +38,9 @@ class TemplatePostProcessor : public PostProcessor {
 std::unique_ptr<PostProcessor> MakeNoPostProcessor();
 std::unique_ptr<PostProcessor> ParseTemplateProcessing(const json_util::Json& processor, const std::string& path);
 std::unique_ptr<PostProcessor> ParseBertProcessing(const json_util::Json& processor, const std::string& path);
+std::unique_ptr<PostProcessor> ParseRobertaProcessing(const json_util::Json& processor, const std::string& path);
+// ByteLevel as a post-processor (GPT-2's files) only trims offsets: the sequence alone.
+std::unique_ptr<PostProcessor> ParseByteLevelPostProcessor(const json_util::Json& processor, const std::string& path);
 
 }  // namespace tp
 

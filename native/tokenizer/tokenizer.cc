@@ -1,9 +1,11 @@
 // tokenizer.json parsing and the orchestration of the pipeline (see pipeline.h):
 //   added tokens (raw) -> normalizer -> added tokens (normalized) -> pre-tokenizer -> model
-//   -> truncation -> post-processor.
+//   -> truncation -> post-processor;
+// and of decoding: ids -> tokens -> decoder (-> transformers' clean-up).
 #include "tokenizer.h"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <unordered_set>
 #include <utility>
@@ -11,6 +13,9 @@
 #include "added_tokens.h"
 #include "bert_normalizer.h"
 #include "bert_pre_tokenizer.h"
+#include "bpe.h"
+#include "byte_level.h"
+#include "decoders.h"
 #include "json_util.h"
 #include "pipeline.h"
 #include "post_processor.h"
@@ -30,10 +35,24 @@ class IdentityNormalizer : public Normalizer {
     while (!in.done() && out.size() < target) out.push_back(in.Next());
   }
   void AddToFingerprint(Hasher& h) const override { h.Str("normalizer:null"); }
+  bool is_identity() const override { return true; }
+};
+
+// "decoder": null: the tokens joined with spaces.
+class JoinDecoder : public Decoder {
+ public:
+  void DecodeChain(std::vector<std::string>& tokens) const override {
+    std::string text;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      if (i > 0) text.push_back(' ');
+      text += tokens[i];
+    }
+    tokens.assign(1, std::move(text));
+  }
 };
 
 // ---- The component types this file knows, by their tokenizer.json "type" ---------------------
-// To add a family (e.g. byte-level BPE), add its parse functions here.
+// To add a family, add its parse functions here.
 
 template <typename T>
 struct Parser {
@@ -43,16 +62,24 @@ struct Parser {
 
 const Parser<Model> kModels[] = {
     {"WordPiece", &ParseWordPiece},
+    {"BPE", &ParseBpe},
 };
 const Parser<Normalizer> kNormalizers[] = {
     {"BertNormalizer", &ParseBertNormalizer},
 };
 const Parser<PreTokenizer> kPreTokenizers[] = {
     {"BertPreTokenizer", &ParseBertPreTokenizer},
+    {"ByteLevel", &ParseByteLevelPreTokenizer},
 };
 const Parser<PostProcessor> kPostProcessors[] = {
     {"TemplateProcessing", &ParseTemplateProcessing},
     {"BertProcessing", &ParseBertProcessing},
+    {"RobertaProcessing", &ParseRobertaProcessing},
+    {"ByteLevel", &ParseByteLevelPostProcessor},
+};
+const Parser<Decoder> kDecoders[] = {
+    {"ByteLevel", &ParseByteLevelDecoder},
+    {"WordPiece", &ParseWordPieceDecoder},
 };
 
 template <typename T, size_t N>
@@ -80,9 +107,10 @@ std::unique_ptr<Model> ParseModel(const Json& root) {
   std::string type;
   if (const Json* t = json_util::Find(model, "type")) {
     type = json_util::AsString(*t, "model.type");
-  } else if (json_util::Find(model, "continuing_subword_prefix") && json_util::Find(model, "max_input_chars_per_word") &&
-             !json_util::Find(model, "merges")) {
-    type = "WordPiece";  // files written before models were tagged with "type"
+  } else if (json_util::Find(model, "vocab") && json_util::Find(model, "merges")) {
+    type = "BPE";  // files written before models were tagged with "type"; Hugging Face tries BPE first
+  } else if (json_util::Find(model, "continuing_subword_prefix") && json_util::Find(model, "max_input_chars_per_word")) {
+    type = "WordPiece";
   } else {
     json_util::Fail("model.type", "is missing");
   }
@@ -100,10 +128,13 @@ struct Tokenizer::Impl {
   std::unique_ptr<Normalizer> normalizer;  // never null (identity when tokenizer.json has none)
   std::unique_ptr<PreTokenizer> pre_tokenizer;  // never null
   std::unique_ptr<PostProcessor> post_processor;  // never null
+  std::unique_ptr<Decoder> decoder;  // never null
+  std::string decoder_error;         // set when tokenizer.json's decoder is not supported
   AddedVocabulary added;
   int32_t pad_id = 0;
   size_t vocab_size = 0;
   int32_t max_id = -1;
+  int32_t max_text_id = -1;
   size_t default_max_length = 0;
   uint64_t fingerprint = 0;
 };
@@ -129,6 +160,16 @@ class EncodeRun : public SegmentSink, public WordSink {
   // (Part of) a piece of raw text between added tokens.
   bool OnText(std::string_view text, bool segment_end) override {
     if (!t_.added.has_normalized()) return NormalizeAndSplit(text, segment_end);
+    if (t_.normalizer->is_identity()) {
+      // The normalized text is the raw text: the parts of a segment are consecutive pieces of
+      // the caller's string, so the segment is split where it is (streamed, no copy).
+      if (segment_begin_ == nullptr) segment_begin_ = text.data();
+      if (!segment_end) return true;
+      const std::string_view segment(segment_begin_, static_cast<size_t>(text.data() + text.size() - segment_begin_));
+      segment_begin_ = nullptr;
+      NormalizedPieces pieces(*this);
+      return t_.added.SplitNormalized(segment, pieces);
+    }
     // Tokens to find in the normalized text: normalize the whole segment, then split it.
     // (Not streamed: only tokenizers with normalized=true added tokens take this path.)
     segment_.append(text.data(), text.size());
@@ -179,6 +220,7 @@ class EncodeRun : public SegmentSink, public WordSink {
   std::vector<int32_t> ids_;
   std::u32string cps_;
   std::string segment_;     // raw segment being gathered (normalized added tokens only)
+  const char* segment_begin_ = nullptr;  // start of the segment (identity normalizer)
   std::string normalized_;  // its normalized text
   PreTokenizer::State state_;
 };
@@ -207,6 +249,20 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text) {
     if (!impl->pre_tokenizer) impl->pre_tokenizer = std::make_unique<WholeTextPreTokenizer>();
     impl->post_processor = ParseOptionalComponent(kPostProcessors, root, "post_processor");
     if (!impl->post_processor) impl->post_processor = MakeNoPostProcessor();
+    // An unsupported decoder does not stop encoding: Decode reports it.
+    if (const Json* decoder = FindNonNull(root, "decoder")) {
+      const std::string type = TypeOf(*decoder, "decoder");
+      try {
+        impl->decoder = ParseComponent(kDecoders, *decoder, "decoder", type);
+      } catch (const TokenizerError& e) {
+        // A supported decoder with bad settings is a load error; an unsupported one stops Decode.
+        const bool known = std::any_of(std::begin(kDecoders), std::end(kDecoders),
+                                       [&](const Parser<Decoder>& p) { return type == p.type; });
+        if (known) throw;
+        impl->decoder_error = e.what();
+      }
+    }
+    if (!impl->decoder) impl->decoder = std::make_unique<JoinDecoder>();
 
     std::vector<AddedToken> added;
     if (const Json* a = Find(root, "added_tokens")) added = ParseAddedTokens(*a, "added_tokens");
@@ -228,8 +284,10 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text) {
       ExpectObject(*padding, "padding");
       if (const Json* id = FindNonNull(*padding, "pad_id")) pad = AsId(*id, "padding.pad_id");
     }
-    if (pad < 0) pad = impl->added.Find("[PAD]");
-    if (pad < 0) pad = model.TokenToId("[PAD]");
+    for (const char* name : {"[PAD]", "<pad>"}) {
+      if (pad < 0) pad = impl->added.Find(name);
+      if (pad < 0) pad = model.TokenToId(name);
+    }
     impl->pad_id = pad < 0 ? 0 : pad;
 
     // Size and largest id, added tokens included.
@@ -246,6 +304,22 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text) {
       for (int32_t id : ids) max_id = std::max(max_id, id);
     }
     impl->max_id = max_id;
+
+    std::unordered_set<int32_t> special_ids;
+    int32_t max_text_id = -1;
+    for (const AddedToken& t : impl->added.tokens()) {
+      if (t.special) special_ids.insert(t.id);
+      else max_text_id = std::max(max_text_id, t.id);
+    }
+    // Walk down from the top of the vocabulary: only the few special ids above it are skipped.
+    std::string_view token;
+    for (int32_t id = model.max_id(); id >= 0; --id) {
+      if (special_ids.count(id) == 0 && model.IdToToken(id, &token)) {
+        max_text_id = std::max(max_text_id, id);
+        break;
+      }
+    }
+    impl->max_text_id = max_text_id;
 
     Hasher h;
     h.Str("ticket-processor tokenizer fingerprint v1");
@@ -313,9 +387,32 @@ Encoding Tokenizer::Encode(std::string_view text, size_t max_length) const {
   return Finish(sequence, max_length);
 }
 
+std::string Tokenizer::Decode(const std::vector<int32_t>& ids, bool skip_special_tokens,
+                              bool clean_up_tokenization_spaces) const {
+  const Impl& t = *impl_;
+  if (!t.decoder_error.empty()) throw TokenizerError(t.decoder_error);
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (int32_t id : ids) {
+    std::string_view token;
+    if (const AddedToken* added = t.added.FindId(id)) {
+      token = added->content;
+    } else if (!t.model->IdToToken(id, &token)) {
+      continue;
+    }
+    if (skip_special_tokens && t.added.IsSpecial(token)) continue;
+    tokens.emplace_back(token);
+  }
+  t.decoder->DecodeChain(tokens);
+  std::string text;
+  for (const std::string& piece : tokens) text += piece;
+  return clean_up_tokenization_spaces ? CleanUpTokenization(std::move(text)) : text;
+}
+
 int32_t Tokenizer::pad_id() const { return impl_->pad_id; }
 size_t Tokenizer::vocab_size() const { return impl_->vocab_size; }
 int32_t Tokenizer::max_id() const { return impl_->max_id; }
+int32_t Tokenizer::max_text_id() const { return impl_->max_text_id; }
 int32_t Tokenizer::unk_id() const { return impl_->model->unk_id(); }
 size_t Tokenizer::num_special_tokens() const { return impl_->post_processor->added_tokens(); }
 size_t Tokenizer::default_max_length() const { return impl_->default_max_length; }

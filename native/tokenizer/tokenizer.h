@@ -2,15 +2,19 @@
 // Rust `tokenizers` for one sequence with special tokens (encode(text) with
 // add_special_tokens = true). Pure C++17: no Node-API, no ONNX Runtime.
 //
-// Supported today (the BERT family, e.g. all-MiniLM-L6-v2, distilbert-base-uncased):
-//   model           WordPiece
+// Supported today: the BERT family (e.g. all-MiniLM-L6-v2, distilbert-base-uncased) and the
+// byte-level BPE family (GPT-2, RoBERTa, BART, e.g. distilbart-cnn-6-6):
+//   model           WordPiece, BPE
 //   normalizer      BertNormalizer, or null
-//   pre_tokenizer   BertPreTokenizer, or null
-//   post_processor  TemplateProcessing (its "single" template), BertProcessing, or null
+//   pre_tokenizer   BertPreTokenizer, ByteLevel, or null
+//   post_processor  TemplateProcessing (its "single" template), BertProcessing,
+//                   RobertaProcessing, ByteLevel (offsets only), or null
+//   decoder         ByteLevel, WordPiece, or null (used by Decode only)
 //   added_tokens    content, id, special, normalized, lstrip, rstrip, single_word
 //   truncation      read as a default: default_max_length(); Encode never applies it by itself
 //   padding         only pad_id is read (pad_id()); Encode never pads
-// Anything else is a TokenizerError naming the JSON path and the value.
+// Anything else is a TokenizerError naming the JSON path and the value (for an unsupported
+// decoder, when Decode is called: encoding does not need it).
 #ifndef TP_TOKENIZER_TOKENIZER_H_
 #define TP_TOKENIZER_TOKENIZER_H_
 
@@ -62,14 +66,29 @@ class Tokenizer {
   std::vector<int32_t> EncodeSequence(std::string_view utf8, size_t max_tokens) const;
   Encoding Finish(const std::vector<int32_t>& sequence, size_t max_length) const;
 
-  // Id for padding: tokenizer.json padding.pad_id if set, else the id of "[PAD]" if the
-  // vocabulary or the added tokens have it, else 0.
+  // The text of ids, as Hugging Face's Tokenizer::decode(ids, skip_special_tokens): each id
+  // becomes its token (added tokens first, then the model's vocabulary; ids that have none are
+  // skipped), special added tokens are left out when skip_special_tokens, and the decoder turns
+  // the tokens into text (none: tokens joined with " "). ByteLevel gives U+FFFD for bytes that
+  // are not UTF-8, e.g. a character cut by max_new_tokens. Then, when
+  // clean_up_tokenization_spaces, transformers' clean-up (" ." -> ".", " 's" -> "'s", ...), which
+  // transformers' decode() applies when tokenizer_config.json asks for it.
+  // Throws TokenizerError if tokenizer.json's decoder is not supported. Thread-safe.
+  std::string Decode(const std::vector<int32_t>& ids, bool skip_special_tokens,
+                     bool clean_up_tokenization_spaces = false) const;
+
+  // Id for padding: tokenizer.json padding.pad_id if set, else the id of "[PAD]", else of
+  // "<pad>", if the vocabulary or the added tokens have it, else 0.
   int32_t pad_id() const;
   // Number of distinct tokens, added tokens included (Hugging Face get_vocab_size(true)).
   size_t vocab_size() const;
   // Largest id the tokenizer can produce (model vocabulary, added tokens, template tokens).
   int32_t max_id() const;
-  // Id of the model's unknown token (WordPiece unk_token), or -1 if the model has none.
+  // Largest id that text can produce when the ids of special added tokens are left out: what a
+  // model's embedding table must cover for ordinary text. BART's tokenizer.json has <mask> at
+  // 50264 while its config.json vocab_size is 50264; such special ids are replaced at run time.
+  int32_t max_text_id() const;
+  // Id of the model's unknown token (unk_token), or -1 if the model has none.
   int32_t unk_id() const;
   // Number of special tokens the template adds to one sequence (2 for [CLS] ... [SEP]).
   size_t num_special_tokens() const;
@@ -79,11 +98,13 @@ class Tokenizer {
   int32_t TokenToId(std::string_view token) const;
 
   // Stable 64-bit fingerprint of everything that decides Encode's output: model (type,
-  // vocabulary, unknown token, subword prefix, word length limit), normalizer and its
-  // settings, pre-tokenizer, added tokens and the post-processor's template. Two tokenizers
-  // with the same fingerprint give the same ids for every input. Not included: truncation and
-  // padding defaults, decoder, and spelling differences in the JSON that change nothing
-  // (e.g. BertProcessing vs. the equivalent TemplateProcessing, key order).
+  // vocabulary, unknown token, subword prefix, word length limit; for BPE also the merges with
+  // their ranks, end-of-word suffix, fuse_unk, byte_fallback, ignore_merges), normalizer and its
+  // settings, pre-tokenizer (ByteLevel: add_prefix_space, use_regex), added tokens and the
+  // post-processor's template. Two tokenizers with the same fingerprint give the same ids for
+  // every input. Not included: truncation and padding defaults, decoder, and spelling
+  // differences in the JSON that change nothing (e.g. BertProcessing or RobertaProcessing vs.
+  // the equivalent TemplateProcessing, merges as strings or pairs, key order).
   uint64_t fingerprint() const;
 
   struct Impl;

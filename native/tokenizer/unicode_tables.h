@@ -48,6 +48,10 @@ extern const Range kNonspacingMark[];
 extern const size_t kNonspacingMarkSize;
 extern const Range kWord[];
 extern const size_t kWordSize;
+extern const Range kLetter[];
+extern const size_t kLetterSize;
+extern const Range kNumber[];
+extern const size_t kNumberSize;
 extern const CccRange kCombiningClass[];
 extern const size_t kCombiningClassSize;
 extern const LowerRun kLowerRuns[];
@@ -74,6 +78,8 @@ enum Property : uint16_t {
   kDecomposesProp = 1 << 7,    // Decompose(c) != c
   kNonStarterProp = 1 << 8,    // canonical combining class != 0
   kAsciiPunctuationProp = 1 << 9,  // Rust char::is_ascii_punctuation
+  kLetterProp = 1 << 10,       // onig \p{L} (the ByteLevel regex)
+  kNumberProp = 1 << 11,       // onig \p{N} (the ByteLevel regex)
 };
 uint16_t Properties(char32_t c);
 
@@ -83,6 +89,8 @@ bool IsOther(char32_t c);              // unicode_categories is_other: Cc | Cf |
 bool IsPunctuation(char32_t c);        // unicode_categories is_punctuation: P*
 bool IsNonspacingMark(char32_t c);     // unicode_categories is_mark_nonspacing: Mn
 bool IsWordChar(char32_t c);           // regex crate \w
+bool IsLetter(char32_t c);             // onig \p{L}, as in tokenizers' ByteLevel regex
+bool IsNumber(char32_t c);             // onig \p{N}, as in tokenizers' ByteLevel regex
 bool IsChineseChar(char32_t c);        // BERT's "CJK" blocks (not Unicode data: fixed ranges)
 uint32_t CombiningClassRank(char32_t c);  // 0 for starters
 

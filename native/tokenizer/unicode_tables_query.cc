@@ -60,6 +60,8 @@ uint16_t ComputeProperties(char32_t c) {
   if (InRanges(unicode_data::kPunctuation, unicode_data::kPunctuationSize, c)) p |= kPunctuationProp;
   if (InRanges(unicode_data::kNonspacingMark, unicode_data::kNonspacingMarkSize, c)) p |= kNonspacingMarkProp;
   if (InRanges(unicode_data::kWord, unicode_data::kWordSize, c)) p |= kWordProp;
+  if (InRanges(unicode_data::kLetter, unicode_data::kLetterSize, c)) p |= kLetterProp;
+  if (InRanges(unicode_data::kNumber, unicode_data::kNumberSize, c)) p |= kNumberProp;
   if (IsChineseChar(c)) p |= kChineseProp;
   if (FindLowerRun(c) != nullptr || FindLowerMulti(c) != nullptr) p |= kHasLowerProp;
   if (FindDecomposition(c) != nullptr || (c >= kSBase && c < kSBase + kSCount)) p |= kDecomposesProp;
@@ -88,6 +90,8 @@ const uint16_t* BmpTable() {
     MarkRanges(p, unicode_data::kPunctuation, unicode_data::kPunctuationSize, kPunctuationProp);
     MarkRanges(p, unicode_data::kNonspacingMark, unicode_data::kNonspacingMarkSize, kNonspacingMarkProp);
     MarkRanges(p, unicode_data::kWord, unicode_data::kWordSize, kWordProp);
+    MarkRanges(p, unicode_data::kLetter, unicode_data::kLetterSize, kLetterProp);
+    MarkRanges(p, unicode_data::kNumber, unicode_data::kNumberSize, kNumberProp);
     for (size_t i = 0; i < unicode_data::kCombiningClassSize; ++i) {
       const auto& r = unicode_data::kCombiningClass[i];
       for (uint32_t c = r.lo; c <= r.hi && c < 0x10000; ++c) p[c] |= kNonStarterProp;
@@ -132,6 +136,8 @@ bool IsOther(char32_t c) { return (Properties(c) & kOtherProp) != 0; }
 bool IsPunctuation(char32_t c) { return (Properties(c) & kPunctuationProp) != 0; }
 bool IsNonspacingMark(char32_t c) { return (Properties(c) & kNonspacingMarkProp) != 0; }
 bool IsWordChar(char32_t c) { return (Properties(c) & kWordProp) != 0; }
+bool IsLetter(char32_t c) { return (Properties(c) & kLetterProp) != 0; }
+bool IsNumber(char32_t c) { return (Properties(c) & kNumberProp) != 0; }
 
 bool IsChineseChar(char32_t c) {
   // The ranges of BERT's original tokenization.py / Hugging Face's bert normalizer. Not all of

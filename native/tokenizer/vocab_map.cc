@@ -39,4 +39,27 @@ bool VocabMap::Insert(std::string_view key, int32_t id) {
   return true;
 }
 
+TokenTable::TokenTable(const VocabMap& vocab) {
+  int32_t max_id = -1;
+  size_t bytes = 0;
+  vocab.ForEach([&](std::string_view key, int32_t id) {
+    if (id > max_id) max_id = id;
+    bytes += key.size();
+  });
+  arena_.reserve(bytes);
+  // Dense when the ids leave few holes (the usual 0..n-1); a hash map for odd files with huge ids.
+  const bool dense = max_id >= 0 && static_cast<size_t>(max_id) < 2 * vocab.size() + 1024;
+  if (dense) dense_.assign(static_cast<size_t>(max_id) + 1, Span{0, 0});
+  vocab.ForEach([&](std::string_view key, int32_t id) {
+    Span span{static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(key.size() + 1)};
+    if (dense) {
+      if (dense_[static_cast<size_t>(id)].length_plus_one != 0) return;
+      dense_[static_cast<size_t>(id)] = span;
+    } else if (!sparse_.emplace(id, span).second) {
+      return;
+    }
+    arena_.append(key.data(), key.size());
+  });
+}
+
 }  // namespace tp

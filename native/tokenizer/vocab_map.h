@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace tp {
@@ -84,6 +86,38 @@ class VocabMap {
   size_t mask_ = 0;
   size_t size_ = 0;
   size_t max_key_length_ = 0;
+};
+
+// The reverse of a VocabMap, id -> token, for decoding (Hugging Face's vocab_r). A copy of the
+// keys; built once, then read-only. When two tokens share an id, one of them is kept.
+class TokenTable {
+ public:
+  TokenTable() = default;
+  explicit TokenTable(const VocabMap& vocab);
+  bool Find(int32_t id, std::string_view* token) const {
+    if (id < 0) return false;
+    Span span{0, 0};
+    if (!dense_.empty()) {
+      if (static_cast<size_t>(id) >= dense_.size()) return false;
+      span = dense_[static_cast<size_t>(id)];
+    } else {
+      auto it = sparse_.find(id);
+      if (it == sparse_.end()) return false;
+      span = it->second;
+    }
+    if (span.length_plus_one == 0) return false;
+    *token = std::string_view(arena_.data() + span.offset, span.length_plus_one - 1);
+    return true;
+  }
+
+ private:
+  struct Span {
+    uint32_t offset;
+    uint32_t length_plus_one;  // 0: no token
+  };
+  std::string arena_;
+  std::vector<Span> dense_;  // by id, when ids are dense enough
+  std::unordered_map<int32_t, Span> sparse_;
 };
 
 }  // namespace tp

@@ -22,6 +22,7 @@ WordPiece::WordPiece(VocabMap vocab, std::string unk_token, std::string continui
       continuation_.Insert(key.substr(prefix_.size()), id);
     }
   });
+  tokens_ = TokenTable(vocab_);
 }
 
 void WordPiece::Tokenize(std::string_view word, size_t chars, std::vector<int32_t>& ids) const {

@@ -24,11 +24,13 @@ class WordPiece : public Model {
   size_t vocab_size() const override { return vocab_.size(); }
   int32_t max_id() const override { return max_id_; }
   int32_t unk_id() const override { return unk_id_; }
+  bool IdToToken(int32_t id, std::string_view* token) const override { return tokens_.Find(id, token); }
   void AddToFingerprint(Hasher& h) const override;
 
  private:
   VocabMap vocab_;         // every token
   VocabMap continuation_;  // tokens that start with the prefix, keyed without it
+  TokenTable tokens_;      // id -> token
   std::string unk_token_;
   std::string prefix_;
   size_t max_input_chars_per_word_;

@@ -14,6 +14,12 @@ export const EnricherOptionsSchema = z
     models: z
       .union([modelSpec, z.object({ embedding: modelSpec.optional(), sentiment: modelSpec.optional(), summarizer: modelSpec.optional() }).strict()])
       .optional(),
+    /**
+     * Download missing hub models into MODEL_CACHE_DIR (src/models/resolve-models.ts): default,
+     * the models named by hub id and the embedding model; true, also the optional defaults
+     * (sentiment, summarizer); false, never. HF_HUB_OFFLINE=1 / TICKET_PROCESSOR_OFFLINE=1 win.
+     */
+    pull: z.boolean().optional(),
     /** ONNX Runtime intra-op threads for the whole process; default: physical cores */
     threads: z.number().int().min(1).max(1024).optional(),
     /** addon CPU variant; default: the best this CPU supports */

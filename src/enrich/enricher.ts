@@ -278,8 +278,8 @@ export async function createEnricher(options: EnricherOptions = {}): Promise<Enr
   const opts = parseEnricherOptions(options);
   const addon = loadAddon(opts.cpu);
   const runtime = await ensureRuntime(addon.addon, opts.threads);
-  const locations = resolveModelLocations(opts.models);
   const dtype = opts.dtype ?? 'fp32';
+  const locations = await resolveModelLocations(opts.models, { dtype, ...(opts.pull !== undefined && { pull: opts.pull }) });
   const batching: BatchSettings = {
     tokenBudget: opts.tokenBudget ?? DEFAULT_BATCH_SETTINGS.tokenBudget,
     maxBatch: opts.maxBatch ?? DEFAULT_BATCH_SETTINGS.maxBatch,

@@ -49,9 +49,12 @@ export class Seq2SeqGenerator {
         numHeads: files.numHeads,
         headDim: files.headDim,
         cleanUpTokenizationSpaces: files.cleanUpTokenizationSpaces,
+        vocabSize: files.vocabSize ?? 0,
       }),
     );
-    const mismatch = tokenizerMismatch(files, native.info().maxTokenId);
+    // Special ids past the embedding table (BART's <mask>) are replaced by the addon at run time;
+    // any other id past it means the tokenizer belongs to another model.
+    const mismatch = tokenizerMismatch(files, native.info().maxTextTokenId);
     if (mismatch) {
       native.close();
       throw new TicketProcessorError('MODEL_INVALID', `summarizer model ${files.location.dir}: ${mismatch}`);

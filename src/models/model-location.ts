@@ -10,6 +10,8 @@ export interface ModelLocation {
   dir: string;
   /** "folder": a model folder given by path; "cache": found by id in a folder of models */
   source: 'folder' | 'cache';
+  /** the commit the files come from, when a pull recorded it (the cache manifest) */
+  revision?: string;
 }
 
 const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(@[\w.-]+)?$/;
@@ -30,7 +32,7 @@ export function resolveUserPath(p: string): string {
   return path.resolve(expandHome(p));
 }
 
-function isDirectory(p: string): boolean {
+export function isDirectory(p: string): boolean {
   return existsSync(p) && statSync(p).isDirectory();
 }
 
@@ -44,14 +46,18 @@ export function looksLikePath(spec: string): boolean {
   return path.isAbsolute(spec) || spec.startsWith('.') || spec.startsWith('~') || !HUB_ID.test(spec) || existsSync(spec);
 }
 
-/** A hub id inside a folder of models laid out as <org>/<name>/ (the model cache's layout). */
+/**
+ * A hub id inside a folder of models laid out as <org>/<name>/ (the model cache's layout), as it
+ * is: no download, no check against the cache manifest. createEnricher uses the async lookups of
+ * ensure-model.ts instead (ensureModel pulls a missing model; findInModelsFolder checks it).
+ */
 export function locateInModelsFolder(root: string, spec: string, role: string): ModelLocation {
   const [id] = spec.split('@') as [string];
   const dir = path.join(root, ...id.split('/'));
   if (!isDirectory(dir)) {
     throw new TicketProcessorError(
       'MODEL_NOT_FOUND',
-      `${role} model ${id} is not in the model cache (${dir}). This version does not download models: ` +
+      `${role} model ${id} is not in the model cache (${dir}): run \`ticket-processor models pull ${spec}\`, ` +
         `copy the model's Hugging Face folder (config.json, tokenizer.json, onnx/model.onnx) to ${dir}, ` +
         `set MODEL_CACHE_DIR to a folder that holds ${id}, or pass a model folder in the models option.`,
     );
@@ -60,9 +66,9 @@ export function locateInModelsFolder(root: string, spec: string, role: string): 
 }
 
 /**
- * A model given as a folder path, or a hub id looked up in the model cache.
- * (Downloading from the hub is not part of this version: a missing model is an error that says
- * where to put it.)
+ * A model given as a folder path, or a hub id looked up in the model cache as it is
+ * (synchronous, no download: tests and benchmarks pass folders; first use goes through
+ * ensureModel in ensure-model.ts).
  */
 export function locateModel(spec: string, role: string): ModelLocation {
   if (!looksLikePath(spec)) return locateInModelsFolder(modelCacheDir(), spec, role);
@@ -71,13 +77,3 @@ export function locateModel(spec: string, role: string): ModelLocation {
   return { id: dir, dir, source: 'folder' };
 }
 
-/**
- * The `models: string` option: a model folder (used for this role), a folder of models laid out
- * like the cache (the role's default id inside it), or a hub id.
- */
-export function locateFromModelsOption(models: string, role: string, defaultId: string): ModelLocation {
-  if (!looksLikePath(models)) return locateModel(models, role);
-  const dir = resolveUserPath(models);
-  if (!isDirectory(dir)) throw new TicketProcessorError('MODEL_NOT_FOUND', `models folder ${dir} does not exist`);
-  return isModelFolder(dir) ? { id: dir, dir, source: 'folder' } : locateInModelsFolder(dir, defaultId, role);
-}

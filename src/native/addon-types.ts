@@ -85,6 +85,8 @@ export interface NativeEmbeddingModel {
 
 export interface NativeTokenizer {
   encode(text: string, maxLength?: number): { ids: Int32Array; typeIds: Int32Array };
+  /** Hugging Face's decode(ids, skip_special_tokens); defaults: skip special tokens, no clean-up */
+  decode(ids: Int32Array, skipSpecialTokens?: boolean, cleanUpTokenizationSpaces?: boolean): string;
   readonly vocabSize: number;
   /** hex; equal for two tokenizers that produce the same ids */
   readonly fingerprint: string;
@@ -157,6 +159,8 @@ export interface Seq2SeqModelOptions {
   headDim: number;
   /** transformers' clean-up of decoded text, as tokenizer_config.json asks */
   cleanUpTokenizationSpaces: boolean;
+  /** config.json vocab_size, 0 when unknown: encoder ids at or above it become the unknown token */
+  vocabSize: number;
 }
 
 /** Resolved generation settings (transformers' meaning; lengths count the start token). */
@@ -185,6 +189,8 @@ export interface NativeSeq2SeqInfo {
   maxInputLength: number;
   vocabSize: number;
   maxTokenId: number;
+  /** largest id of ordinary text: special added tokens left out */
+  maxTextTokenId: number;
   tokenizerFingerprint: string;
 }
 
