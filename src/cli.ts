@@ -4,7 +4,10 @@ import { Command } from 'commander';
 
 import { registerEmbedCommand } from './cli/embed-command.js';
 import { registerInfoCommands } from './cli/info-command.js';
+import { registerLocalCommand } from './cli/local-command.js';
 import { registerModelsCommands } from './cli/models-command.js';
+import { registerSeedCommand } from './cli/seed-command.js';
+import { registerSetupCommand } from './cli/setup-command.js';
 import { isTicketProcessorError } from './errors.js';
 import { PACKAGE_VERSION } from './package-info.js';
 
@@ -17,6 +20,9 @@ const program = new Command()
 registerEmbedCommand(program);
 registerInfoCommands(program);
 registerModelsCommands(program);
+registerLocalCommand(program);
+registerSetupCommand(program);
+registerSeedCommand(program);
 
 try {
   await program.parseAsync(process.argv);
