@@ -8,6 +8,7 @@ import { registerLocalCommand } from './cli/local-command.js';
 import { registerModelsCommands } from './cli/models-command.js';
 import { registerSeedCommand } from './cli/seed-command.js';
 import { registerSetupCommand } from './cli/setup-command.js';
+import { registerWorkerCommand } from './cli/worker-command.js';
 import { isTicketProcessorError } from './errors.js';
 import { PACKAGE_VERSION } from './package-info.js';
 
@@ -23,6 +24,7 @@ registerModelsCommands(program);
 registerLocalCommand(program);
 registerSetupCommand(program);
 registerSeedCommand(program);
+registerWorkerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -92,7 +92,13 @@ export interface AwsClients {
  */
 export function createAwsClients(settings: Pick<AwsSettings, 'region' | 'endpoint'>, env: NodeJS.ProcessEnv = process.env): AwsClients {
   const local = settings.endpoint !== undefined;
-  const credentials = local && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE ? { accessKeyId: 'test', secretAccessKey: 'test' } : undefined;
+  // Keys in `env` are used as given (it need not be process.env, which the SDK's default chain
+  // reads); an emulator gets dummy keys when there are none; otherwise the SDK's chain decides.
+  const fromEnv =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN && { sessionToken: env.AWS_SESSION_TOKEN }) }
+      : undefined;
+  const credentials = fromEnv ?? (local && !env.AWS_PROFILE ? { accessKeyId: 'test', secretAccessKey: 'test' } : undefined);
   const common = {
     region: settings.region,
     ...(settings.endpoint && { endpoint: settings.endpoint }),
