@@ -40,7 +40,7 @@ export function lockDataDir(dir: string): () => void {
         throw new TicketProcessorError('CONFIG_INVALID', `the data folder ${dir} is in use by another \`ticket-processor local\` (pid ${owner}): stop it, or pass another folder to --data.`);
       }
       if (owner === process.pid) {
-        throw new TicketProcessorError('CONFIG_INVALID', `the data folder ${dir} is already used by an endpoint in this process: close it first, or pass another folder.`);
+        throw new TicketProcessorError('CONFIG_INVALID', `the data folder ${dir} is in use by another endpoint in this process: close that one first, or pass another folder.`);
       }
       rmSync(file, { force: true }); // stale: its process is gone
     }
