@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetBucketNotificationConfigurationCommand,
@@ -169,6 +170,11 @@ t.test('S3 -> SQS notifications: test event, AWS event format, URL-encoded keys,
   await clients.s3.send(new CompleteMultipartUploadCommand({ Bucket: 'inbox', Key: 'incoming/parts.bin', UploadId, MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] } }));
   const [multipart] = records(await drain(clients, queue.url));
   t.match(multipart, { eventName: 'ObjectCreated:CompleteMultipartUpload', s3: { object: { key: 'incoming/parts.bin', size: part.length } } });
+
+  // and so is a copy
+  await clients.s3.send(new CopyObjectCommand({ Bucket: 'inbox', Key: 'incoming/copy.json', CopySource: `inbox/${encodeURIComponent(key)}` }));
+  const [copy] = records(await drain(clients, queue.url));
+  t.match(copy, { eventName: 'ObjectCreated:Copy', s3: { object: { key: 'incoming/copy.json', size: Buffer.byteLength(body), eTag: md5(body) } } });
 });
 
 t.test('a notification to a missing queue or bucket is refused as S3 refuses it', async (t) => {
