@@ -8,35 +8,30 @@ import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-s
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Test } from 'tap';
 
-import { type AwsClients, type AwsSettings, awsSettingsFromEnv, createAwsClients } from '../src/aws/aws-settings.js';
-import { type SetupResult, setupResources } from '../src/aws/setup-resources.js';
-import { startLocalEndpoint } from '../src/local/local-endpoint.js';
+import type { AwsClients, AwsSettings } from '../src/aws/aws-settings.js';
+import type { SetupResult } from '../src/aws/setup-resources.js';
 import { createTicketGenerator } from '../src/seed/ticket-generator.js';
 import { CLI, TINY_BART, TINY_BERT, TINY_SST2 } from './helpers.js';
+import { setupLocalAws } from './local-aws.js';
 
 export interface Stack {
   /** the environment a worker (child process or createWorker({ env })) runs with */
   env: NodeJS.ProcessEnv;
   settings: AwsSettings;
+  /** the test's own clients: always straight to the endpoint */
   clients: AwsClients;
   setup: SetupResult;
   endpointUrl: string;
 }
 
 /**
- * A fresh endpoint and resources. `endpointUrl` overrides where the worker's clients go (a
- * fault proxy in front of the endpoint); the test's own clients always talk to the endpoint.
+ * A fresh endpoint with the resources of `ticket-processor setup` (test/local-aws.ts), and the
+ * fixture models. `extraEnv` is for the worker: e.g. AWS_ENDPOINT_URL of a fault proxy.
  */
 export async function startStack(t: Test, extraEnv: NodeJS.ProcessEnv = {}): Promise<Stack> {
-  const endpoint = await startLocalEndpoint({ port: 0 });
-  t.teardown(() => endpoint.close());
+  const aws = await setupLocalAws(t);
   const env: NodeJS.ProcessEnv = {
-    USE_LOCALSTACK: 'true',
-    AWS_ENDPOINT_URL: endpoint.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    SQS_POLL_INTERVAL: '1',
+    ...aws.env,
     SQS_VISIBILITY_TIMEOUT: '30',
     TICKET_PROCESSOR_METRICS_PORT: '0',
     TICKET_PROCESSOR_METRICS_HOST: '127.0.0.1',
@@ -47,11 +42,7 @@ export async function startStack(t: Test, extraEnv: NodeJS.ProcessEnv = {}): Pro
     HF_HUB_OFFLINE: '1',
     ...extraEnv,
   };
-  const settings = awsSettingsFromEnv(env);
-  const clients = createAwsClients(settings, env);
-  t.teardown(() => clients.destroy());
-  const setup = await setupResources(settings, clients);
-  return { env, settings, clients, setup, endpointUrl: endpoint.url };
+  return { env, settings: aws.settings, clients: aws.clients, setup: aws.resources, endpointUrl: aws.url };
 }
 
 export function generateTickets(count: number, seed: number) {
@@ -136,7 +127,7 @@ export interface WorkerProcess {
 /** `ticket-processor worker` as a real child process with the stack's environment. */
 export function spawnWorker(stack: Stack, extraEnv: NodeJS.ProcessEnv = {}): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...stack.env, ...extraEnv },
+    env: { ...stack.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: string[] = [];

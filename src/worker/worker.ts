@@ -116,9 +116,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #heartbeat: NodeJS.Timeout | undefined;
   #health: HealthServer | undefined;
   readonly #receiveAbort = new AbortController();
-  #loops: Promise<void>[] = [];
+  #receivers: Promise<void>[] = [];
+  #batcher: Promise<void> | undefined;
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #stopping: Promise<WorkerStats> | undefined;
+  #starting: Promise<void> | undefined;
   #startedAt = Date.now();
   readonly #stats: Omit<WorkerStats, 'uptimeSeconds'> = { received: 0, deleted: 0, stored: 0, duplicates: 0, poison: 0, retried: 0, released: 0 };
 
@@ -150,9 +152,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   /** Loads the models (unless given), checks the queue, starts the HTTP server and the loops. */
-  async start(): Promise<void> {
-    if (this.#state !== 'new') throw new TicketProcessorError('CONFIG_INVALID', `worker.start() called when the worker is ${this.#state}`);
+  start(): Promise<void> {
+    if (this.#state !== 'new') return Promise.reject(new TicketProcessorError('CONFIG_INVALID', `worker.start() called when the worker is ${this.#state}`));
     this.#state = 'starting';
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     this.#startedAt = Date.now();
     try {
       if (this.settings.metricsPort !== undefined) {
@@ -175,7 +182,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const beatMs = Math.max(1000, (a.visibilityTimeout * 1000) / 3);
     this.#heartbeat = setInterval(() => void this.#extendVisibility(), beatMs);
     this.#heartbeat.unref();
-    this.#loops = [...Array.from({ length: this.settings.receivers }, () => this.#receiveLoop()), this.#batchLoop()];
+    this.#receivers = Array.from({ length: this.settings.receivers }, () => this.#receiveLoop());
+    this.#batcher = this.#batchLoop();
     this.log.info(
       {
         queueUrl: this.#queue.url,
@@ -201,16 +209,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   async #stop(): Promise<WorkerStats> {
+    // A stop during start: let the models finish loading, then stop from 'running'.
+    if (this.#state === 'starting') await this.#starting?.catch(() => {});
     if (this.#state === 'new' || this.#state === 'stopped') {
       this.#state = 'stopped';
       return this.stats();
     }
     this.#state = 'stopping';
     this.log.info({ inFlight: this.#inFlight.size, timeoutMs: this.settings.shutdownTimeoutMs }, 'stopping: no new messages, finishing in-flight work');
-    this.#receiveAbort.abort();
-    this.#wakeReceivers.splice(0).forEach((wake) => wake());
-    this.#wakeBatcher?.();
     const deadline = Date.now() + this.settings.shutdownTimeoutMs;
+    // Long polls are let finish (their messages join the in-flight work) rather than aborted: a
+    // poll the client gave up on can still take messages on the server, which then stay invisible
+    // for a whole visibility timeout. Only the deadline aborts them.
+    this.#wakeReceivers.splice(0).forEach((wake) => wake());
+    const pollsEnded = Promise.allSettled(this.#receivers).then(() => true);
+    if (!(await Promise.race([pollsEnded, sleep(Math.max(0, deadline - Date.now())).then(() => false)]))) this.#receiveAbort.abort();
+    this.#wakeBatcher?.();
     while (this.#inFlight.size > 0 && Date.now() < deadline) await sleep(Math.min(50, deadline - Date.now()));
     const unfinished = [...this.#inFlight.values()];
     if (unfinished.length > 0) {
@@ -223,7 +237,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.#flushDeletes();
     this.#state = 'stopped';
     this.#wakeBatcher?.();
-    await Promise.allSettled(this.#loops);
+    this.#receiveAbort.abort();
+    await Promise.allSettled([...this.#receivers, this.#batcher]);
     await this.#release();
     const stats = this.stats();
     this.log.info({ stats }, 'worker stopped');
@@ -273,8 +288,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
         await sleep(delay, this.#receiveAbort.signal);
         continue;
       }
+      // Also after stop() began: these messages are in flight now, finished or released by stop().
       for (const message of messages) this.#accept(message);
-      // A receive that raced with stop(): its messages are in #inFlight and stop() waits for them.
     }
   }
 
@@ -306,6 +321,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return;
     }
     tracked.pending = parsed.refs.length;
+    this.log.debug({ messageId: id, receiveCount, keys: parsed.refs.map((r) => r.key) }, 'message received');
     for (const ref of parsed.refs) {
       this.#fetching++;
       const started = performance.now();
@@ -427,6 +443,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         .changeVisibilityBatch([{ id: m.id, receiptHandle: m.receiptHandle, seconds: delaySeconds }])
         .finally(() => this.#forget(m));
     } else {
+      this.log.debug({ messageId: m.id }, 'message done: deleting');
       this.#pendingDeletes.push(m);
       if (this.#pendingDeletes.length >= 10) void this.#flushDeletes();
       else this.#deleteTimer ??= setTimeout(() => void this.#flushDeletes(), 20);
