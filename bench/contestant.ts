@@ -16,13 +16,14 @@ interface Common {
 
 export type ContestantSpec = Common &
   (
-    | { kind: 'tp-embed'; modelDir: string; cpu?: string }
-    | { kind: 'tp-classify'; modelDir: string }
+    | { kind: 'tp-embed'; modelDir: string; cpu?: string; dtype?: 'fp32' | 'q8' }
+    | { kind: 'tp-classify'; modelDir: string; dtype?: 'fp32' | 'q8' }
     /** enrichMany(tickets) without summaries: both models, one tokenization */
     | { kind: 'tp-enrich'; embeddingDir: string; sentimentDir: string }
     /** the same two models called one after the other, each tokenizing for itself */
     | { kind: 'tp-separate'; embeddingDir: string; sentimentDir: string }
-    | { kind: 'ort-session'; modelDir: string; batchesFile: string; output: string }
+    /** onnxFile: relative to modelDir; default onnx/model.onnx */
+    | { kind: 'ort-session'; modelDir: string; batchesFile: string; output: string; onnxFile?: string }
     | { kind: 'tjs-embed'; modelDir: string; batchSize: number; maxLength: number }
     | { kind: 'tjs-classify'; modelDir: string; batchSize: number; maxLength: number }
     /** summaries of ticket bodies with a fixed output length (min = max new tokens) */
@@ -56,7 +57,12 @@ async function run(spec: ContestantSpec): Promise<number[]> {
   switch (spec.kind) {
     case 'tp-embed': {
       const { createEnricher } = await import('../src/index.js');
-      const enricher = await createEnricher({ models: spec.modelDir, threads: spec.threads, ...(spec.cpu && { cpu: spec.cpu as 'generic' }) });
+      const enricher = await createEnricher({
+        models: spec.modelDir,
+        threads: spec.threads,
+        ...(spec.cpu && { cpu: spec.cpu as 'generic' }),
+        ...(spec.dtype && { dtype: spec.dtype }),
+      });
       const seconds = await time(spec.repeats, () => enricher.embed(texts));
       await enricher.close();
       return seconds;
@@ -70,7 +76,7 @@ async function run(spec: ContestantSpec): Promise<number[]> {
       const { ensureRuntime } = await import('../src/native/runtime.js');
       const { addon } = loadAddon();
       await ensureRuntime(addon, spec.threads);
-      const files = await readClassifierModelFiles(locateModel(spec.modelDir, 'sentiment'), { role: 'sentiment', dtype: 'fp32' });
+      const files = await readClassifierModelFiles(locateModel(spec.modelDir, 'sentiment'), { role: 'sentiment', dtype: spec.dtype ?? 'fp32' });
       const classifier = await SequenceClassifier.load(addon, files, DEFAULT_BATCH_SETTINGS);
       const seconds = await time(spec.repeats, () => classifier.classify(texts));
       classifier.close();
@@ -145,7 +151,7 @@ async function run(spec: ContestantSpec): Promise<number[]> {
     }
     case 'ort-session': {
       const ort = await import('onnxruntime-node');
-      const session = await ort.InferenceSession.create(path.join(spec.modelDir, 'onnx', 'model.onnx'), {
+      const session = await ort.InferenceSession.create(path.join(spec.modelDir, ...(spec.onnxFile ?? 'onnx/model.onnx').split('/')), {
         intraOpNumThreads: spec.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',

@@ -1,4 +1,4 @@
-// npm run bench [-- --texts 400 --class-texts 200 --repeats 3 --threads 2 --only embeddings,classification,enrich,kernels]
+// npm run bench [-- --texts 400 --class-texts 200 --repeats 3 --threads 2 --only embeddings,classification,enrich,kernels,quantization]
 // Side by side, in one run, on full-size models shaped like the real ones (generated on demand,
 // random weights: speed does not depend on weight values):
 //   embeddings      all-MiniLM-L6-v2 shape: ticket-processor (every CPU variant this machine runs),
@@ -8,9 +8,11 @@
 //   summarization   distilbart-cnn-6-6 shape: greedy and beams vs transformers.js greedy, fixed
 //                   output length; then full enrichMany() with all three models
 //   kernels         the addon's own kernels, per CPU variant
+//   quantization    fp32 vs q8 (onnx/model_quantized.onnx, DynamicQuantizeLinear + MatMulInteger)
+//                   throughput for embeddings and classification, and how close q8's outputs are
 // Each contestant runs in its own process; the best of --repeats runs counts (after a warm-up).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -38,7 +40,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '2' },
     'sum-texts': { type: 'string', default: '16' },
     'new-tokens': { type: 'string', default: '32' },
-    only: { type: 'string', default: 'embeddings,classification,enrich,summarization,kernels' },
+    only: { type: 'string', default: 'embeddings,classification,enrich,summarization,kernels,quantization' },
   },
 });
 const repeats = Number(args.repeats);
@@ -191,12 +193,115 @@ async function summarizationSection(): Promise<void> {
   );
 }
 
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+/**
+ * fp32 vs q8 on the full-size fixtures: throughput of ticket-processor (and of a plain
+ * onnxruntime-node session on the same q8 file and batches), then how far q8's outputs move.
+ */
+async function quantizationSection(tmp: string): Promise<void> {
+  const embedCount = Number(args.texts);
+  const classCount = Number(args['class-texts']);
+  const [embeddingDir, sentimentDir] = [await ensureFullSizeModel(), await ensureFullSizeClassifier()];
+  const { addon } = loadAddon();
+  await ensureRuntime(addon, threads);
+  const common = { repeats, threads };
+
+  const embedFiles = {
+    fp32: await readEmbeddingModelFiles(locateModel(embeddingDir, 'embedding'), { dtype: 'fp32', maxLength: EMBEDDING_MAX_LENGTH }),
+    q8: await readEmbeddingModelFiles(locateModel(embeddingDir, 'embedding'), { dtype: 'q8', maxLength: EMBEDDING_MAX_LENGTH }),
+  };
+  const classFiles = {
+    fp32: await readClassifierModelFiles(locateModel(sentimentDir, 'sentiment'), { role: 'sentiment', dtype: 'fp32', maxLength: CLASSIFIER_MAX_LENGTH }),
+    q8: await readClassifierModelFiles(locateModel(sentimentDir, 'sentiment'), { role: 'sentiment', dtype: 'q8', maxLength: CLASSIFIER_MAX_LENGTH }),
+  };
+
+  // Accuracy first (in this process): embeddings and sentiment of the same texts, fp32 vs q8.
+  const sample = benchTexts(Math.min(embedCount, 200));
+  const embeddings: Record<'fp32' | 'q8', Float32Array[]> = { fp32: [], q8: [] };
+  const sentiment: Record<'fp32' | 'q8', { probs: Float32Array; labels: number }> = {} as never;
+  let embedBatches: EncodedBatch[] = [];
+  let classBatches: EncodedBatch[] = [];
+  for (const dtype of ['fp32', 'q8'] as const) {
+    const embedder = await Embedder.load(addon, embedFiles[dtype], DEFAULT_BATCH_SETTINGS);
+    embeddings[dtype] = await embedder.embed(sample);
+    if (dtype === 'q8') embedBatches = embedder.encode(benchTexts(embedCount));
+    embedder.close();
+    const classifier = await SequenceClassifier.load(addon, classFiles[dtype], DEFAULT_BATCH_SETTINGS);
+    sentiment[dtype] = await classifier.classify(sample);
+    if (dtype === 'q8') classBatches = classifier.nativeModel().encode(benchTexts(classCount));
+    classifier.close();
+  }
+  const cosines = sample.map((_, i) => cosine(embeddings.fp32[i]!, embeddings.q8[i]!));
+  const meanCosine = cosines.reduce((a, b) => a + b, 0) / cosines.length;
+  const labelOf = (p: { probs: Float32Array; labels: number }, i: number) => {
+    const row = p.probs.subarray(i * p.labels, (i + 1) * p.labels);
+    return row.indexOf(Math.max(...row));
+  };
+  const agree = sample.filter((_, i) => labelOf(sentiment.fp32, i) === labelOf(sentiment.q8, i)).length;
+  let probDiff = 0;
+  for (let i = 0; i < sentiment.fp32.probs.length; i++) probDiff = Math.max(probDiff, Math.abs(sentiment.fp32.probs[i]! - sentiment.q8.probs[i]!));
+
+  const results: { model: string; dtype: string; count: number; r: Result }[] = [];
+  for (const dtype of ['fp32', 'q8'] as const) {
+    const r = await runContestant({ kind: 'tp-embed', name: `ticket-processor embed, ${dtype}`, modelDir: embeddingDir, dtype, texts: embedCount, ...common });
+    results.push({ model: 'embeddings (MiniLM-L6 shape)', dtype, count: embedCount, r });
+  }
+  results.push({
+    model: 'embeddings (MiniLM-L6 shape)',
+    dtype: 'q8, onnxruntime-node session.run, same batches',
+    count: embedCount,
+    r: await runContestant({ kind: 'ort-session', name: 'ort q8 embed', modelDir: embeddingDir, onnxFile: 'onnx/model_quantized.onnx', batchesFile: saveBatches(embedBatches, tmp, 'q8-embed'), output: 'last_hidden_state', texts: embedCount, ...common }),
+  });
+  for (const dtype of ['fp32', 'q8'] as const) {
+    const r = await runContestant({ kind: 'tp-classify', name: `ticket-processor classify, ${dtype}`, modelDir: sentimentDir, dtype, texts: classCount, ...common });
+    results.push({ model: 'classification (distilbert-base shape)', dtype, count: classCount, r });
+  }
+  results.push({
+    model: 'classification (distilbert-base shape)',
+    dtype: 'q8, onnxruntime-node session.run, same batches',
+    count: classCount,
+    r: await runContestant({ kind: 'ort-session', name: 'ort q8 classify', modelDir: sentimentDir, onnxFile: 'onnx/model_quantized.onnx', batchesFile: saveBatches(classBatches, tmp, 'q8-classify'), output: 'logits', texts: classCount, ...common }),
+  });
+
+  const best = (r: Result) => Math.min(...r.seconds);
+  const fp32Of = (model: string) => results.find((x) => x.model === model && x.dtype === 'fp32')!;
+  const sizeMiB = (f: string) => (statSync(f).size / 1048576).toFixed(1);
+  console.log(
+    `\n## int8 (q8): fp32 vs dynamically quantized graphs (onnx/model_quantized.onnx: int8 per-channel 7-bit weights, ` +
+      `DynamicQuantizeLinear + MatMulInteger, uint8 embedding tables), full-size fixtures, ${threads} intra-op threads, best of ${repeats} after a warm-up.\n` +
+      `Files: MiniLM-shaped ${sizeMiB(embedFiles.fp32.onnxPath)} -> ${sizeMiB(embedFiles.q8.onnxPath)} MiB, distilbert-shaped ${sizeMiB(classFiles.fp32.onnxPath)} -> ${sizeMiB(classFiles.q8.onnxPath)} MiB.\n`,
+  );
+  console.log(
+    renderTable(
+      ['model', 'dtype', 'texts/s (best)', 'texts/s (median)', 'vs fp32'],
+      results.map(({ model, dtype, count, r }) => [model, dtype, (count / best(r)).toFixed(1), (count / median(r.seconds)).toFixed(1), `${(best(fp32Of(model).r) / best(r)).toFixed(2)}x`]),
+    ),
+  );
+  console.log(
+    `\nfp32 vs q8 outputs on ${sample.length} ticket texts (random weights: on trained models the numbers differ): ` +
+      `embedding cosine mean ${meanCosine.toFixed(5)}, min ${Math.min(...cosines).toFixed(5)}; ` +
+      `sentiment argmax agrees on ${agree}/${sample.length}, max probability difference ${probDiff.toFixed(4)}.`,
+  );
+}
+
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tp-bench-'));
 try {
   if (sections.has('embeddings')) await embeddingSection(tmp);
   if (sections.has('classification')) await classificationSection(tmp);
   if (sections.has('enrich')) await enrichSection();
   if (sections.has('summarization')) await summarizationSection();
+  if (sections.has('quantization')) await quantizationSection(tmp);
   if (sections.has('kernels')) {
     console.log("\n## Addon kernels per CPU variant (ONNX Runtime picks its own kernels at run time; these are the addon's own loops)\n");
     console.log(kernelTable(runKernelBench()));

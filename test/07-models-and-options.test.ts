@@ -24,6 +24,7 @@ t.test('a folder missing a file is MODEL_NOT_FOUND naming the file', async (t) =
   }
   await t.rejects(createEnricher({ models: { embedding: '/nonexistent/model/dir' } }), { code: 'MODEL_NOT_FOUND', message: /does not exist/ });
   const dir = copyOfTinyModel(t);
+  rmSync(path.join(dir, 'onnx', 'model_quantized.onnx'), { force: true }); // the fixture has one (test/23-int8.test.ts)
   await t.rejects(createEnricher({ models: dir, dtype: 'q8' }), { code: 'MODEL_NOT_FOUND', message: /model_quantized\.onnx/ });
 });
 

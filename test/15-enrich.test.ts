@@ -1,5 +1,9 @@
 // enrich(), enrichMany() and classify(): the EnrichedTicket contract, ticket validation with
 // paths, explicit priority, the NEUTRAL band, and what happens without a sentiment model.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import t from 'tap';
 
 import { createEnricher, type RawTicketInput } from '../src/index.js';
@@ -29,7 +33,11 @@ t.test('enrichMany returns the EnrichedTicket contract for every ticket, in orde
     t.ok(e.intent_top[0]!.score >= e.intent_top[1]!.score && e.intent_top[1]!.score >= e.intent_top[2]!.score, 'top three, best first');
     t.ok(!Number.isNaN(Date.parse(e.processed_at)) && e.processed_at.endsWith('Z'), 'processed_at is ISO-8601 UTC');
     t.match(e.model_version, /^ticket-processor@\d+\.\d+\.\d+/);
-    t.same(e.models, { embedding: { id: TINY_BERT, dtype: 'fp32' }, sentiment: { id: TINY_MODELS.sentiment, dtype: 'fp32' }, summarizer: null });
+    t.same(e.models, {
+      embedding: { id: TINY_BERT, revision: undefined, dtype: 'fp32', sha256: info.models.embedding.sha256 },
+      sentiment: { id: TINY_MODELS.sentiment, revision: undefined, dtype: 'fp32', sha256: info.models.sentiment!.sha256 },
+      summarizer: null,
+    });
     t.equal(e.cpu_variant, info.variant);
     const bodyWords = tickets[i]!.body.split(/\s+/).filter(Boolean).length;
     t.equal(e.summary_method, bodyWords < 20 ? 'subject' : 'extractive', 'no summarizer model: extractive, or the subject for short bodies');
@@ -102,6 +110,21 @@ t.test('NEUTRAL below the band, POSITIVE/NEGATIVE above it, same probabilities',
   }
   t.equal(strict.info().sentiment.neutralBelow, 1);
   t.equal(enricher.info().sentiment.neutralBelow, 0.55, 'default as in the Python system');
+});
+
+t.test('provenance: id, revision, dtype and the sha256 of each ONNX file, in info() and every ticket', async (t) => {
+  const info = enricher.info();
+  const sha256 = (dir: string) => createHash('sha256').update(readFileSync(path.join(dir, 'onnx', 'model.onnx'))).digest('hex');
+  t.same(info.models.embedding.sha256, { 'onnx/model.onnx': sha256(TINY_BERT) });
+  t.same(info.models.sentiment!.sha256, { 'onnx/model.onnx': sha256(TINY_MODELS.sentiment) });
+  t.equal(info.models.embedding.revision, undefined, 'a plain folder has no revision');
+  const [a, b] = await enricher.enrichMany(tickets.slice(0, 2));
+  t.same(JSON.parse(JSON.stringify(a!.enrichment.models)), {
+    embedding: { id: TINY_BERT, dtype: 'fp32', sha256: { 'onnx/model.onnx': sha256(TINY_BERT) } },
+    sentiment: { id: TINY_MODELS.sentiment, dtype: 'fp32', sha256: { 'onnx/model.onnx': sha256(TINY_MODELS.sentiment) } },
+    summarizer: null,
+  }, 'as stored (JSON): no revision key for a plain folder');
+  t.not(a!.enrichment.models.embedding, b!.enrichment.models.embedding, 'each ticket owns its provenance objects');
 });
 
 t.test('without a sentiment model: embed works, classify says what is missing', async (t) => {

@@ -598,7 +598,7 @@ t.test('models pull / list / verify on the command line', async (t) => {
   }, 0));
   const rows = [
     ['ID', 'REVISION', 'DTYPE', 'SIZE', 'VERIFIED'],
-    ['acme/hand-copied', '-', 'fp32', sizeOf('acme', 'hand-copied'), 'no (no manifest: copied by hand)'],
+    ['acme/hand-copied', '-', 'fp32,q8', sizeOf('acme', 'hand-copied'), 'no (no manifest: copied by hand)'], // the tiny fixture has onnx/model_quantized.onnx
     [MINILM, short(MINILM), 'fp32,q8', sizeOf('Xenova', 'all-MiniLM-L6-v2'), 'yes'],
     [SST2, short(SST2), 'fp32', sizeOf(...SST2.split('/')), 'yes'],
   ];

@@ -33,7 +33,8 @@ t.test('with the summarizer model: the rules, then the model', async (t) => {
   t.same([b!.enrichment.summary, b!.enrichment.summary_method], ['Invoice question.', 'subject'], 'a body under 20 words: the subject');
   t.equal(c!.enrichment.summary_method, 'abstractive');
   t.match(c!.enrichment.summary, /[.!?…]["'”’)\]]*$/u, 'ends with punctuation');
-  t.same(c!.enrichment.models.summarizer, { id: TINY_BART, dtype: 'fp32' });
+  t.match(c!.enrichment.models.summarizer, { id: TINY_BART, dtype: 'fp32', revision: undefined });
+  t.same(Object.keys(c!.enrichment.models.summarizer!.sha256), ['onnx/encoder_model.onnx', 'onnx/decoder_model_merged.onnx'], 'provenance: sha256 of both graphs');
   // The summary is the model's output for the body (16 tokens at most: MAX_SUMMARY_LENGTH).
   const [direct] = await enricher.summarize([tickets[2]!]);
   t.equal(direct, c!.enrichment.summary, 'summarize() and enrich() agree');

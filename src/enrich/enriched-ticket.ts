@@ -11,9 +11,19 @@ export interface Classification {
   sentiment: SentimentResult;
 }
 
+/**
+ * What produced a ticket's outputs, per model (issue 5, provenance): enough for a later
+ * re-embedding migration to know which vectors came from which files.
+ */
 export interface ModelProvenance {
+  /** hub id, or the folder's absolute path for a model given as a folder */
   id: string;
+  /** "fp32" or "q8" */
   dtype: string;
+  /** the commit the files come from (cache manifest of a pull); undefined for a plain folder */
+  revision?: string | undefined;
+  /** sha256 (hex) of each ONNX file loaded, by path relative to the model folder ('onnx/model.onnx') */
+  sha256: Record<string, string>;
 }
 
 /**

@@ -4,6 +4,7 @@ import { readEmbeddingModelFiles } from '../models/embedding-model-files.js';
 import { readSummarizerModelFiles } from '../models/summarizer-model-files.js';
 import type { Dtype } from '../models/model-folder.js';
 import type { ModelLocation } from '../models/model-location.js';
+import { modelProvenance, type ModelProvenance } from '../models/provenance.js';
 import { resolveModelLocations } from '../models/resolve-models.js';
 import type { CpuReport, CpuVariant, RuntimeInfo } from '../native/addon-types.js';
 import { type LoadedAddon, loadAddon } from '../native/load-addon.js';
@@ -30,6 +31,10 @@ interface ModelInfo {
   dtype: Dtype;
   file: string;
   maxLength: number;
+  /** the commit the files come from (cache manifest of a pull); undefined for a plain folder */
+  revision: string | undefined;
+  /** sha256 of each ONNX file loaded, by path relative to the folder; computed once at load */
+  sha256: Record<string, string>;
 }
 
 export interface EnricherInfo {
@@ -68,10 +73,26 @@ interface EnricherParts {
   taxonomySource: string;
   neutralBelow: number;
   batching: BatchSettings;
+  /** per loaded model: id, revision, dtype, sha256 of its ONNX files (null: no such model) */
+  provenance: { embedding: ModelProvenance; sentiment: ModelProvenance | null; summarizer: ModelProvenance | null };
 }
 
-function modelInfo(files: { location: ModelLocation; dtype: Dtype; onnxPath: string; maxLength: number }): ModelInfo {
-  return { id: files.location.id, path: files.location.dir, source: files.location.source, dtype: files.dtype, file: files.onnxPath, maxLength: files.maxLength };
+function modelInfo(files: { location: ModelLocation; dtype: Dtype; onnxPath: string; maxLength: number }, provenance: ModelProvenance): ModelInfo {
+  return {
+    id: files.location.id,
+    path: files.location.dir,
+    source: files.location.source,
+    dtype: files.dtype,
+    file: files.onnxPath,
+    maxLength: files.maxLength,
+    revision: provenance.revision,
+    sha256: { ...provenance.sha256 },
+  };
+}
+
+/** A copy for one EnrichedTicket (each ticket owns its objects). */
+function provenanceOf(p: ModelProvenance): ModelProvenance {
+  return { id: p.id, revision: p.revision, dtype: p.dtype, sha256: { ...p.sha256 } };
 }
 
 function describe(value: unknown): string {
@@ -179,11 +200,23 @@ export class Enricher {
       cpu: { ...p.addon.cpu, available: p.addon.available },
       onnxruntime: { ...p.runtime },
       models: {
-        embedding: { ...modelInfo(e), dim: p.embedder.dim, normalize: e.normalize },
-        sentiment: s ? { ...modelInfo(s), labels: [...s.labels] } : null,
-        summarizer: g
-          ? { id: g.location.id, path: g.location.dir, source: g.location.source, dtype: g.dtype, encoder: g.encoderPath, decoder: g.decoderPath, decoderKind: g.decoderKind, maxInputLength: g.maxInputLength }
-          : null,
+        embedding: { ...modelInfo(e, p.provenance.embedding), dim: p.embedder.dim, normalize: e.normalize },
+        sentiment: s && p.provenance.sentiment ? { ...modelInfo(s, p.provenance.sentiment), labels: [...s.labels] } : null,
+        summarizer:
+          g && p.provenance.summarizer
+            ? {
+                id: g.location.id,
+                path: g.location.dir,
+                source: g.location.source,
+                dtype: g.dtype,
+                revision: p.provenance.summarizer.revision,
+                sha256: { ...p.provenance.summarizer.sha256 },
+                encoder: g.encoderPath,
+                decoder: g.decoderPath,
+                decoderKind: g.decoderKind,
+                maxInputLength: g.maxInputLength,
+              }
+            : null,
       },
       sharedTokenization: p.sentiment ? p.embedder.tokenizerFingerprint === p.sentiment.tokenizerFingerprint : null,
       taxonomy: {
@@ -215,17 +248,20 @@ export class Enricher {
     const p = this.#open();
     const { embeddings, classifications } = await this.#run(tickets);
     const summaries = await summarizeTickets(tickets, p.summaryRules, p.summarizer, (t) => p.embedder.embed(t));
-    const context = {
-      processedAt: new Date(),
-      modelVersion: `ticket-processor@${PACKAGE_VERSION}`,
-      models: {
-        embedding: { id: p.embedder.files.location.id, dtype: p.embedder.files.dtype },
-        sentiment: { id: p.sentiment!.files.location.id, dtype: p.sentiment!.files.dtype },
-        summarizer: p.summarizer ? { id: p.summarizer.files.location.id, dtype: p.summarizer.files.dtype } : null,
-      } satisfies Enrichment['models'],
-      cpuVariant: p.addon.variant,
-    };
-    return tickets.map((t, i) => composeEnrichedTicket(t, embeddings[i]!, classifications[i]!, summaries[i]!, context));
+    const processedAt = new Date();
+    const models = (): Enrichment['models'] => ({
+      embedding: provenanceOf(p.provenance.embedding),
+      sentiment: provenanceOf(p.provenance.sentiment!),
+      summarizer: p.provenance.summarizer ? provenanceOf(p.provenance.summarizer) : null,
+    });
+    return tickets.map((t, i) =>
+      composeEnrichedTicket(t, embeddings[i]!, classifications[i]!, summaries[i]!, {
+        processedAt,
+        modelVersion: `ticket-processor@${PACKAGE_VERSION}`,
+        models: models(),
+        cpuVariant: p.addon.variant,
+      }),
+    );
   }
 
   /** Both models over all tickets in one native call, then the taxonomy and sentiment rules. */
@@ -294,6 +330,13 @@ export async function createEnricher(options: EnricherOptions = {}): Promise<Enr
   const summaryRules: SummaryRules = { ...DEFAULT_SUMMARY_RULES, maxSummaryLength: opts.maxSummaryLength ?? maxSummaryLengthFromEnv() ?? DEFAULT_SUMMARY_RULES.maxSummaryLength };
   if (sentimentFiles) sentimentLabelIndices(sentimentFiles.labels, `${sentimentFiles.location.dir}/config.json`);
 
+  // sha256 of the ONNX files, streamed (or from the cache manifest), while the models load.
+  const provenance = Promise.all([
+    modelProvenance(embeddingFiles.location, embeddingFiles.dtype, [embeddingFiles.onnxPath]),
+    sentimentFiles ? modelProvenance(sentimentFiles.location, sentimentFiles.dtype, [sentimentFiles.onnxPath]) : null,
+    summarizerFiles ? modelProvenance(summarizerFiles.location, summarizerFiles.dtype, [summarizerFiles.encoderPath, summarizerFiles.decoderPath]) : null,
+  ]);
+  provenance.catch(() => undefined); // awaited below; a load error may come first
   const embedder = await Embedder.load(addon.addon, embeddingFiles, batching);
   let sentiment: SequenceClassifier | undefined;
   let summarizer: Seq2SeqGenerator | undefined;
@@ -306,6 +349,7 @@ export async function createEnricher(options: EnricherOptions = {}): Promise<Enr
       TaxonomyClassifier.create(taxonomy.intents, embedExamples, addon.addon.kernels),
       TaxonomyClassifier.create(taxonomy.urgency, embedExamples, addon.addon.kernels),
     ]);
+    const [embeddingProvenance, sentimentProvenance, summarizerProvenance] = await provenance;
     return new Enricher({
       addon,
       runtime,
@@ -319,6 +363,7 @@ export async function createEnricher(options: EnricherOptions = {}): Promise<Enr
       taxonomySource: typeof taxonomyOption === 'string' ? taxonomyOption : taxonomyOption ? 'object' : 'built-in',
       neutralBelow: opts.neutralBelow ?? 0.55,
       batching,
+      provenance: { embedding: embeddingProvenance, sentiment: sentimentProvenance, summarizer: summarizerProvenance },
     });
   } catch (e) {
     embedder.close();

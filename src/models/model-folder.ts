@@ -28,6 +28,21 @@ export interface ModelFolder {
   vocabSize: number | undefined;
 }
 
+/**
+ * For a missing `*_quantized.onnx` (dtype q8): where the quantized export comes from. The hub id
+ * is the location's; a folder given by path names it in config.json `_name_or_path` at best.
+ */
+export function quantizedHint(location: ModelLocation, dtype: Dtype, missing: readonly string[]): string {
+  const quantized = missing.filter((f) => f.endsWith('_quantized.onnx'));
+  if (dtype !== 'q8' || quantized.length === 0) return '';
+  const id = location.source === 'cache' ? location.id : '<hub id>';
+  const what = quantized.length === 1 ? `${quantized[0]} is the int8 graph` : `${quantized.join(' and ')} are the int8 graphs`;
+  return (
+    `: ${what} that dtype q8 loads; get the model's quantized export with \`ticket-processor models pull ${id} --dtype q8\`` +
+    `${location.source === 'cache' ? '' : ` (and pass the pulled folder), or copy ${quantized.join(', ')} of the same model into ${location.dir}`}, or use dtype fp32`
+  );
+}
+
 export async function readJsonFile(file: string, required: boolean): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
@@ -71,7 +86,7 @@ export async function readModelFolder(location: ModelLocation, options: ReadMode
   if (missing.length > 0) {
     throw new TicketProcessorError(
       'MODEL_NOT_FOUND',
-      `${options.role} model folder ${dir} is missing ${missing.join(', ')} (it needs ${required.join(', ')})`,
+      `${options.role} model folder ${dir} is missing ${missing.join(', ')} (it needs ${required.join(', ')})${quantizedHint(location, options.dtype, missing)}`,
     );
   }
   const [config, tokenizerConfig, tokenizerJson] = await Promise.all([

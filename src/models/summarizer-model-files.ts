@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { TicketProcessorError } from '../errors.js';
 import type { Dtype } from './model-folder.js';
-import { positiveInt, readJsonFile } from './model-folder.js';
+import { positiveInt, quantizedHint, readJsonFile } from './model-folder.js';
 import type { ModelLocation } from './model-location.js';
 
 /** Generation settings as Hugging Face names them (generation_config.json). */
@@ -74,7 +74,7 @@ export async function readSummarizerModelFiles(location: ModelLocation, options:
   if (missing.length > 0) {
     throw new TicketProcessorError(
       'MODEL_NOT_FOUND',
-      `summarizer model folder ${dir} is missing ${missing.join(', ')} (it needs config.json, tokenizer.json, ${encoderRel} and ${mergedRel} or ${plainRel})`,
+      `summarizer model folder ${dir} is missing ${missing.join(', ')} (it needs config.json, tokenizer.json, ${encoderRel} and ${mergedRel} or ${plainRel})${quantizedHint(location, options.dtype, missing)}`,
     );
   }
   const [config, generationConfig, tokenizerConfig, tokenizerJson] = await Promise.all([
