@@ -8,6 +8,7 @@
  */
 export { createEnricher, Enricher } from './enrich/enricher.js';
 export type { EnricherInfo, EnricherOptions } from './enrich/enricher.js';
+export type { StageTimings } from './enrich/stage-timings.js';
 export { enrich, closeDefaultEnricher } from './enrich/default-enricher.js';
 export type { Classification, EnrichedTicket, Enrichment, ModelProvenance } from './enrich/enriched-ticket.js';
 export type { LabelResult, LabelScore } from './enrich/classify/label-scorer.js';

@@ -96,6 +96,6 @@ t.test('generation options are validated', async (t) => {
   await t.rejects(g.generate(['x'], { numBeams: 0 }), { code: 'INPUT_INVALID', message: /generation\.numBeams/ });
   await t.rejects(g.generate(['x'], { maxLength: 1 }), { code: 'INPUT_INVALID', message: /generation\.maxLength/ });
   await t.rejects(g.generate(['x'], { temperature: 0.7 } as never), { code: 'INPUT_INVALID', message: /Unrecognized key: "temperature"/ });
-  t.same(await g.generate([], {}), { ids: [], texts: [] });
+  t.same(await g.generate([], {}), { ids: [], texts: [], timings: { tokenize: 0, encode: 0, generate: 0 } });
   g.close();
 });

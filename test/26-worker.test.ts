@@ -72,6 +72,7 @@ t.test('N tickets in: N items and N objects out, with the fields of DESIGN.md', 
   t.match(metrics, /ticket_processor_tickets_processed_total\{outcome="stored"\} 25/);
   t.match(metrics, /ticket_processor_stage_seconds_count\{stage="fetch"\} 25/);
   t.match(metrics, /ticket_processor_stage_seconds_count\{stage="store"\} 25/);
+  for (const stage of ['tokenize', 'encode', 'generate', 'enrich']) t.match(metrics, new RegExp(`ticket_processor_stage_seconds_count\\{stage="${stage}"\\} [1-9]`), `${stage} latency observed`);
   t.match(metrics, /ticket_processor_queue_age_seconds_count 26/);
   const final = await worker.stop();
   t.equal(final.deleted, 26);

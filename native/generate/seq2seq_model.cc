@@ -1,5 +1,6 @@
 #include "generate/seq2seq_model.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "errors.h"
@@ -190,6 +191,9 @@ Seq2SeqModel::Result Seq2SeqModel::Generate(const std::vector<std::string>& text
   result.ids.resize(texts.size());
   result.texts.resize(texts.size());
   if (texts.empty()) return result;
+  using Clock = std::chrono::steady_clock;
+  const auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  auto started = Clock::now();
   std::vector<Encoding> encodings = EncodeTexts(*tokenizer_, texts, {config_.max_input_length})[0];
   if (config_.vocab_size > 0) {
     // BPE models often have no unk_token in the model section, but an added "<unk>".
@@ -200,8 +204,13 @@ Seq2SeqModel::Result Seq2SeqModel::Generate(const std::vector<std::string>& text
         if (id >= config_.vocab_size) id = replacement;
   }
   const size_t copies = static_cast<size_t>(std::max(generation.num_beams, 1));
-  for (EncodedBatch& b : BuildBatches(encodings, config_.limits, tokenizer_->pad_id())) {
+  std::vector<EncodedBatch> batches = BuildBatches(encodings, config_.limits, tokenizer_->pad_id());
+  result.tokenize_seconds = seconds_since(started);
+  for (EncodedBatch& b : batches) {
+    started = Clock::now();
     std::vector<ort::Value> enc = encoder_.Run(b, {"last_hidden_state"});
+    result.encode_seconds += seconds_since(started);
+    started = Clock::now();
     const std::vector<int64_t> shape = enc[0].Shape();
     if (shape.size() != 3 || shape[0] != (int64_t)b.batch || shape[1] != (int64_t)b.seq || shape[2] <= 0)
       throw Error("MODEL_INVALID", "encoder last_hidden_state has an unexpected shape");
@@ -209,8 +218,11 @@ Seq2SeqModel::Result Seq2SeqModel::Generate(const std::vector<std::string>& text
     std::vector<std::vector<int32_t>> out =
         copies == 1 ? GreedySearch(steps, b.batch, generation) : BeamSearch(steps, b.batch, generation);
     for (size_t i = 0; i < b.batch; ++i) result.ids[b.members[i]] = std::move(out[i]);
+    result.generate_seconds += seconds_since(started);
   }
+  started = Clock::now();
   for (size_t i = 0; i < texts.size(); ++i) result.texts[i] = tokenizer_->Decode(result.ids[i], true, config_.clean_up_tokenization_spaces);
+  result.generate_seconds += seconds_since(started);
   return result;
 }
 

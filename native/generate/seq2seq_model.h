@@ -37,6 +37,10 @@ class Seq2SeqModel {
   struct Result {
     std::vector<std::vector<int32_t>> ids;  // generated ids, without start token and final EOS
     std::vector<std::string> texts;         // ids decoded, special tokens skipped
+    // Wall-clock seconds per stage (tokenize and batch; encoder; decoder steps and decoding).
+    double tokenize_seconds = 0;
+    double encode_seconds = 0;
+    double generate_seconds = 0;
   };
   // Thread-safe; runs on a libuv pool thread.
   Result Generate(const std::vector<std::string>& texts, const GenerationConfig& generation) const;

@@ -71,6 +71,11 @@ class Seq2SeqModelObject : public ModelObject<Seq2SeqModelObject, Seq2SeqModel> 
           Napi::Object out = Napi::Object::New(env);
           out.Set("ids", ids);
           out.Set("texts", texts);
+          Napi::Object timings = Napi::Object::New(env);
+          timings.Set("tokenize", r.tokenize_seconds);
+          timings.Set("encode", r.encode_seconds);
+          timings.Set("generate", r.generate_seconds);
+          out.Set("timings", timings);
           return out;
         });
   }

@@ -17,6 +17,7 @@ import { type Classification, composeEnrichedTicket, type EnrichedTicket, type E
 import { type EnricherOptions, parseEnricherOptions } from './enricher-options.js';
 import { type GenerationOptions, Seq2SeqGenerator } from './seq2seq-generator.js';
 import { SequenceClassifier } from './sequence-classifier.js';
+import { addStageTimings, type StageTimings } from './stage-timings.js';
 import { DEFAULT_SUMMARY_RULES, summarizeTickets, type SummaryRules } from './summaries.js';
 import { loadTaxonomy } from './taxonomy/load-taxonomy.js';
 import type { Scoring } from './taxonomy/taxonomy-schema.js';
@@ -170,8 +171,8 @@ export class Enricher {
   }
 
   /** enrich() for many tickets in native batches (one tokenization, one pass per model). */
-  enrichMany(tickets: readonly RawTicketInput[]): Promise<EnrichedTicket[]> {
-    return this.#track(async () => this.#enrichValid(validateTickets(tickets, 'enrichMany')));
+  enrichMany(tickets: readonly RawTicketInput[], options: { timings?: StageTimings } = {}): Promise<EnrichedTicket[]> {
+    return this.#track(async () => this.#enrichValid(validateTickets(tickets, 'enrichMany'), options.timings));
   }
 
   /**
@@ -244,10 +245,10 @@ export class Enricher {
     return this.#closing;
   }
 
-  async #enrichValid(tickets: RawTicket[]): Promise<EnrichedTicket[]> {
+  async #enrichValid(tickets: RawTicket[], timings?: StageTimings): Promise<EnrichedTicket[]> {
     const p = this.#open();
-    const { embeddings, classifications } = await this.#run(tickets);
-    const summaries = await summarizeTickets(tickets, p.summaryRules, p.summarizer, (t) => p.embedder.embed(t));
+    const { embeddings, classifications } = await this.#run(tickets, timings);
+    const summaries = await summarizeTickets(tickets, p.summaryRules, p.summarizer, (t) => p.embedder.embed(t), {}, timings);
     const processedAt = new Date();
     const models = (): Enrichment['models'] => ({
       embedding: provenanceOf(p.provenance.embedding),
@@ -265,7 +266,7 @@ export class Enricher {
   }
 
   /** Both models over all tickets in one native call, then the taxonomy and sentiment rules. */
-  async #run(tickets: RawTicket[]): Promise<{ embeddings: Float32Array[]; classifications: Classification[] }> {
+  async #run(tickets: RawTicket[], timings?: StageTimings): Promise<{ embeddings: Float32Array[]; classifications: Classification[] }> {
     const p = this.#open();
     if (!p.sentiment) {
       throw new TicketProcessorError(
@@ -276,6 +277,7 @@ export class Enricher {
     if (tickets.length === 0) return { embeddings: [], classifications: [] };
     const texts = tickets.map(ticketText);
     const out = await p.addon.addon.analyzeTexts(texts, { embedding: p.embedder.nativeModel(), classifier: p.sentiment.nativeModel() });
+    addStageTimings(timings, out.timings);
     const embeddings = rowsOf(out.embeddings!.data, out.embeddings!.dim, texts.length);
     const { probs, labels } = out.classification!;
     const labelNames = p.sentiment.files.labels;

@@ -86,10 +86,13 @@ export class Seq2SeqGenerator {
   }
 
   /** Texts are fed as transformers' summarization pipeline feeds them: config.json's prefix first. */
-  async generate(texts: readonly string[], options: GenerationOptions = {}): Promise<{ ids: Int32Array[]; texts: string[] }> {
+  async generate(
+    texts: readonly string[],
+    options: GenerationOptions = {},
+  ): Promise<{ ids: Int32Array[]; texts: string[]; timings: { tokenize: number; encode: number; generate: number } }> {
     const native = this.nativeModel();
     const resolved = this.resolve(options);
-    if (texts.length === 0) return { ids: [], texts: [] };
+    if (texts.length === 0) return { ids: [], texts: [], timings: { tokenize: 0, encode: 0, generate: 0 } };
     const prefix = this.files.prefix;
     return callNative(() => native.generate(prefix ? texts.map((t) => prefix + t) : (texts as string[]), resolved));
   }

@@ -1,3 +1,4 @@
+import { addStageTimings, type StageTimings } from './stage-timings.js';
 import type { GenerationOptions, Seq2SeqGenerator } from './seq2seq-generator.js';
 import type { RawTicket } from './ticket-schema.js';
 
@@ -75,6 +76,7 @@ export async function summarizeTickets(
   generator: Seq2SeqGenerator | undefined,
   embed: (texts: string[]) => Promise<Float32Array[]>,
   overrides: GenerationOptions = {},
+  timings?: StageTimings,
 ): Promise<Summary[]> {
   const out: Summary[] = new Array(tickets.length);
   const pending: number[] = [];
@@ -93,14 +95,17 @@ export async function summarizeTickets(
       minLength: Math.min(configured.min_length, Math.floor(rules.maxSummaryLength / 2)),
       ...overrides,
     };
-    const { texts } = await generator.generate(pending.map((i) => tickets[i]!.body), options);
+    const { texts, timings: spent } = await generator.generate(pending.map((i) => tickets[i]!.body), options);
+    addStageTimings(timings, spent);
     pending.forEach((i, k) => {
       const text = texts[k]!.trim();
       out[i] = text ? { text: endWithPunctuation(text), method: 'abstractive' } : { text: endWithPunctuation(tickets[i]!.subject), method: 'subject' };
     });
     return out;
   }
+  const started = performance.now();
   const central = await centralSentences(pending.map((i) => tickets[i]!.body), embed);
+  addStageTimings(timings, { generate: (performance.now() - started) / 1000 });
   pending.forEach((i, k) => (out[i] = { text: endWithPunctuation(limitWords(central[k]!, rules.maxSummaryLength)), method: 'extractive' }));
   return out;
 }

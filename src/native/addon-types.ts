@@ -145,6 +145,8 @@ export interface AnalysisOutput {
   classification?: ClassificationOutput;
   /** true when the models' tokenizers were identical, so each text was tokenized once */
   sharedTokenization: boolean;
+  /** wall-clock seconds: tokenization (and batching), model runs */
+  timings: { tokenize: number; encode: number };
 }
 
 export interface Seq2SeqModelOptions {
@@ -196,7 +198,10 @@ export interface NativeSeq2SeqInfo {
 
 export interface NativeSeq2SeqModel {
   /** generated ids (no start token, no final EOS) and their text, per input */
-  generate(texts: string[], options: NativeGenerationOptions): Promise<{ ids: Int32Array[]; texts: string[] }>;
+  generate(
+    texts: string[],
+    options: NativeGenerationOptions,
+  ): Promise<{ ids: Int32Array[]; texts: string[]; timings: { tokenize: number; encode: number; generate: number } }>;
   info(): NativeSeq2SeqInfo;
   close(): void;
 }

@@ -19,6 +19,7 @@ import { type Logger, pino } from 'pino';
 import { type AwsClients, createAwsClients } from '../aws/aws-settings.js';
 import type { EnrichedTicket } from '../enrich/enriched-ticket.js';
 import { createEnricher, type Enricher, type EnricherOptions } from '../enrich/enricher.js';
+import { emptyStageTimings } from '../enrich/stage-timings.js';
 import { TicketProcessorError } from '../errors.js';
 import { type HealthServer, startHealthServer } from './health-server.js';
 import { Limiter } from './limiter.js';
@@ -370,8 +371,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const enricher = this.#enricher!;
     const started = performance.now();
     let results: EnrichedTicket[];
+    const timings = emptyStageTimings();
     try {
-      results = await enricher.enrichMany(batch.map((r) => r.source.ticket));
+      results = await enricher.enrichMany(batch.map((r) => r.source.ticket), { timings });
     } catch (e) {
       if (batch.length > 1) {
         // One bad ticket must not fail the others: enrich them one by one.
@@ -384,6 +386,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return;
     }
     this.metrics.observe('enrich', (performance.now() - started) / 1000);
+    this.metrics.observe('tokenize', timings.tokenize);
+    this.metrics.observe('encode', timings.encode);
+    this.metrics.observe('generate', timings.generate);
     this.metrics.batchSize.observe(batch.length);
     batch.forEach((r, i) => {
       const enriched = results[i]!;
