@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// Install step: use a prebuilt addon when one exists for this platform, otherwise build from
-// source (fetching the ONNX Runtime and nlohmann/json headers first).
+// Install step: use the prebuilt addons when the package ships them for this platform, otherwise
+// build from source (fetching the ONNX Runtime and nlohmann/json headers first).
 //   node scripts/install.mjs           # what `npm install` runs
 //   node scripts/install.mjs --force   # always rebuild (npm run build:native)
 // TICKET_PROCESSOR_BUILD_FROM_SOURCE=1 also forces a build.
+// Prebuilds are used when the package is installed as a dependency (its folder is inside a
+// node_modules folder). A checkout of the repository builds from source even if prebuilds/ exists
+// (`npm run prebuild` and the npm-pack test write it), so that changed C++ is never shadowed by an
+// old build; TICKET_PROCESSOR_USE_PREBUILDS=1 makes a checkout use them too.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +29,8 @@ function run(command, args) {
 }
 
 const prebuilt = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-if (!force && existsSync(prebuilt) && hasAddon(prebuilt)) {
+const asDependency = root.split(path.sep).includes('node_modules') || process.env.TICKET_PROCESSOR_USE_PREBUILDS === '1';
+if (!force && asDependency && existsSync(prebuilt) && hasAddon(prebuilt)) {
   console.error(`ticket-processor: using prebuilt addons in ${path.relative(root, prebuilt)}`);
   process.exit(0);
 }

@@ -26,6 +26,12 @@ export interface LoadedAddon {
 }
 
 const loaded = new Map<string, LoadedAddon>();
+const folders = new WeakMap<NativeAddon, string>();
+
+/** The folder a loaded addon came from: ONNX Runtime's library is looked for beside it first. */
+export function addonFolder(addon: NativeAddon): string | undefined {
+  return folders.get(addon);
+}
 
 /** Where builds are looked for, in order: a local build wins over shipped prebuilds. */
 export function addonSearchDirs(): string[] {
@@ -125,5 +131,6 @@ export function loadAddon(requested?: string): LoadedAddon {
   }
   const result: LoadedAddon = { addon, variant: plan.variant, file, cpu: plan.cpu, available: plan.available };
   loaded.set(file, result);
+  folders.set(addon, plan.dir);
   return result;
 }

@@ -1,5 +1,6 @@
 import { callNative, TicketProcessorError } from '../errors.js';
 import type { NativeAddon, RuntimeInfo } from './addon-types.js';
+import { addonFolder } from './load-addon.js';
 import { resolveOrtLibrary } from './ort-library.js';
 import { physicalCores } from './physical-cores.js';
 
@@ -20,7 +21,7 @@ export function validateThreads(threads: unknown): number | undefined {
 
 export async function ensureRuntime(addon: NativeAddon, requestedThreads: number | undefined): Promise<RuntimeInfo> {
   if (!chosen) {
-    chosen = { libraryPath: resolveOrtLibrary(), threads: requestedThreads ?? threadsFromEnv() ?? physicalCores() };
+    chosen = { libraryPath: resolveOrtLibrary(process.env, addonFolder(addon)), threads: requestedThreads ?? threadsFromEnv() ?? physicalCores() };
   } else if (requestedThreads !== undefined && requestedThreads !== chosen.threads) {
     throw new TicketProcessorError(
       'CONFIG_INVALID',
