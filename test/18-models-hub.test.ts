@@ -588,7 +588,7 @@ t.test('models pull / list / verify on the command line', async (t) => {
   const q8 = await cli(['models', 'pull', MINILM, '--dtype', 'q8'], env);
   t.equal(q8.stdout, `${MINILM} q8 at ${short(MINILM)}: 5 files, 4.8 MB (1 downloaded, 4 already verified) in ${path.join(cache, 'Xenova', 'all-MiniLM-L6-v2')}\n`);
   const badDtype = await cli(['models', 'pull', '--dtype', 'q4'], env);
-  t.equal(badDtype.code, 1);
+  t.equal(badDtype.code, 2, 'a bad flag value is a usage error: exit 2');
   t.match(badDtype.stderr, /error: option '--dtype <dtype>' argument 'q4' is invalid\. Allowed choices are fp32, q8\./);
 
   cpSync(TINY_BERT, path.join(cache, 'acme', 'hand-copied'), { recursive: true });

@@ -105,23 +105,31 @@ async function breakStale(file: string, judged: string): Promise<void> {
 
 async function create(file: string, staleMs: number): Promise<Lock | undefined> {
   const holder: LockHolder = { pid: process.pid, hostname: os.hostname(), created_at: new Date().toISOString(), nonce: Math.random().toString(36).slice(2) };
-  let handle;
+  const text = JSON.stringify(holder);
+  // Written aside, then linked into place (link fails if the lock exists): a waiter never reads
+  // a lock file that exists but does not yet name its holder.
+  const draft = `${file}.${process.pid}.${holder.nonce}`;
+  const writeDraft = async () => {
+    const handle = await open(draft, 'wx');
+    try {
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
+  };
   try {
-    handle = await open(file, 'wx').catch(async (e: NodeJS.ErrnoException) => {
+    await writeDraft().catch(async (e: NodeJS.ErrnoException) => {
       // The folder was removed meanwhile (a failed pull cleans up after itself): make it again.
       if (e.code !== 'ENOENT') throw e;
       await mkdir(path.dirname(file), { recursive: true });
-      return open(file, 'wx');
+      await writeDraft();
     });
+    await link(draft, file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw new TicketProcessorError('MODEL_NOT_FOUND', `cannot create ${file}: ${(e as Error).message} (is the model cache writable?)`, { cause: e });
-  }
-  const text = JSON.stringify(holder);
-  try {
-    await handle.writeFile(text);
   } finally {
-    await handle.close();
+    await unlink(draft).catch(() => undefined);
   }
   held.add(file);
   installExitHook();
