@@ -77,8 +77,20 @@ t.test('npm pack → offline install without a compiler → createEnricher embed
   for (const f of ['cpu_features.node', 'ticket_processor_generic.node', 'ticket_processor_avx2.node', 'ticket_processor_avx512.node', 'libonnxruntime.so.1', 'PREBUILD.json']) {
     t.ok(files.includes(`prebuilds/linux-x64/${f}`), `ships prebuilds/linux-x64/${f}`);
   }
-  const unwanted = files.filter((f) => /^(test|bench|src|deps|build|\.cache|\.ci|\.flox|node_modules)\//.test(f) || /\.(tgz|onnx)$/.test(f) || /fixtures/.test(f));
-  t.same(unwanted, [], 'no tests, fixtures, models, sources of the TypeScript, build trees or dependencies');
+  const unwanted = files.filter(
+    (f) => /^(test|bench|src|deps|build|\.cache|\.ci|\.flox|node_modules)\//.test(f) || /\.tgz$/.test(f) || (/\.onnx$/.test(f) && !f.startsWith('demo-models/')) || /fixtures/.test(f),
+  );
+  t.same(unwanted, [], 'no tests, fixtures, models (but the demo models), sources of the TypeScript, build trees or dependencies');
+  // the bundled test models of `ticket-processor demo`, and only those ONNX files
+  const demoModels = pack!.files.filter((f) => f.path.startsWith('demo-models/'));
+  t.same(
+    demoModels.filter((f) => f.path.endsWith('.onnx')).map((f) => f.path).sort(),
+    ['demo-models/tiny-bart/onnx/decoder_model_merged.onnx', 'demo-models/tiny-bart/onnx/encoder_model.onnx', 'demo-models/tiny-bert/onnx/model.onnx', 'demo-models/tiny-distilbert-sst2/onnx/model.onnx'],
+    'ships the demo models: tiny-bert, tiny-distilbert-sst2, tiny-bart (fp32 graphs only)',
+  );
+  const demoBytes = demoModels.reduce((n, f) => n + f.size, 0);
+  t.comment(`demo-models/: ${(demoBytes / 2 ** 20).toFixed(1)} MiB unpacked, ${demoModels.length} files`);
+  t.ok(demoBytes < 12 * 2 ** 20, 'the demo models stay small (under 12 MiB)');
 
   // 3. An empty folder, a PATH without compilers, the npm cache only.
   const app = path.join(tmp, 'app');
