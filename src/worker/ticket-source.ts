@@ -30,6 +30,34 @@ export function isSafeTicketId(id: string): boolean {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Tickets nest no deeper than this (arrays and objects). JSON.parse copes with any depth, but
+ * JSON.stringify, used to write the enriched object, recurses and throws RangeError at a few
+ * thousand levels: such a ticket would be written to DynamoDB, fail on S3 and be retried as if
+ * transient. Rejected up front instead.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether JSON text nests arrays/objects deeper than max (strings skipped; no recursion). */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 async function readLimited(body: AsyncIterable<Uint8Array>, limit: number, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -65,6 +93,9 @@ export async function fetchTicket(s3: S3Client, ref: ObjectRef, maxBytes: number
     text = utf8.decode(bytes);
   } catch {
     throw new PoisonMessageError('not-utf8', `${what} is not valid UTF-8`);
+  }
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw new PoisonMessageError('invalid-ticket', `${what} nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
   }
   let json: unknown;
   try {
