@@ -28,7 +28,7 @@ import { QueueClient, type QueueAttributes } from './queue-client.js';
 import { ResultStore, type StoreOutcome } from './result-store.js';
 import { fetchTicket, type SourceTicket } from './ticket-source.js';
 import { type WorkerSettings, workerSettingsFromEnv } from './worker-config.js';
-import { describeError, isPoison, type PoisonMessageError, PoisonMessageError as Poison } from './worker-errors.js';
+import { describeError, isPoison, PoisonMessageError } from './worker-errors.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
 export interface WorkerOptions {
@@ -382,7 +382,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         return;
       }
       const r = batch[0]!;
-      this.#ticketFailed(r.message, new Poison('enrichment-failed', `ticket ${r.source.ticket.ticket_id}: ${describeError(e)}`));
+      this.#ticketFailed(r.message, new PoisonMessageError('enrichment-failed', `ticket ${r.source.ticket.ticket_id}: ${describeError(e)}`));
       return;
     }
     this.metrics.observe('enrich', (performance.now() - started) / 1000);
