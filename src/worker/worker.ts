@@ -180,9 +180,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     this.#state = 'running';
     const a = this.settings.aws;
-    const beatMs = Math.max(1000, (a.visibilityTimeout * 1000) / 3);
-    this.#heartbeat = setInterval(() => void this.#extendVisibility(), beatMs);
-    this.#heartbeat.unref();
+    // Three beats per visibility timeout, so one lost call never lets a message reappear; a
+    // floor keeps the call rate sane, and a zero timeout has nothing to extend.
+    if (a.visibilityTimeout > 0) {
+      const beatMs = Math.max(200, (a.visibilityTimeout * 1000) / 3);
+      this.#heartbeat = setInterval(() => void this.#extendVisibility(), beatMs);
+      this.#heartbeat.unref();
+    }
     this.#receivers = Array.from({ length: this.settings.receivers }, () => this.#receiveLoop());
     this.#batcher = this.#batchLoop();
     this.log.info(
