@@ -2,6 +2,7 @@
 // nothing, SIGTERM mid-batch stores what is in flight and exits 0, a second signal exits at once.
 import t from 'tap';
 
+import { startFaultProxy } from './fault-proxy.js';
 import { enrichedKeys, generateTickets, queueDepth, spawnWorker, startStack, tableItems, uploadTickets, waitFor } from './worker-harness.js';
 
 // Small batches and a short visibility timeout, so that "mid-batch" and "after the visibility
@@ -10,8 +11,11 @@ const SLOW = { TICKET_PROCESSOR_BATCH_SIZE: '2', TICKET_PROCESSOR_BATCH_WAIT_MS:
 
 t.test('kill -9 mid-batch: after the visibility timeout everything is processed once', async (t) => {
   const stack = await startStack(t, { SQS_VISIBILITY_TIMEOUT: '3' });
+  const proxy = await startFaultProxy(stack.endpointUrl);
+  t.teardown(() => proxy.close());
+  proxy.delayMs = (r) => (r.target.endsWith('.PutItem') ? 200 : 0); // the kill lands mid-run
   const tickets = generateTickets(40, 11);
-  const first = spawnWorker(stack, SLOW);
+  const first = spawnWorker(stack, { ...SLOW, AWS_ENDPOINT_URL: proxy.url });
   t.teardown(() => first.child.kill('SIGKILL'));
   await uploadTickets(stack, tickets);
   await waitFor('a few tickets stored', async () => (await tableItems(stack)).length >= 3, 120_000);
@@ -63,11 +67,15 @@ t.test('SIGTERM mid-batch: in-flight tickets stored, exit 0, statistics printed,
 });
 
 t.test('shutdown deadline: unfinished messages are visible again at once', async (t) => {
-  // Visibility timeout 30 s, shutdown timeout 2 s (long polls of 1 s end within it): what is
+  // Visibility timeout 30 s, shutdown timeout 2 s (long polls of 1 s end within it), and DynamoDB
+  // writes held 500 ms each by a proxy so that work is certainly left at the deadline: what is
   // not done 2 s after SIGTERM is released.
   const stack = await startStack(t, { SQS_VISIBILITY_TIMEOUT: '30' });
+  const proxy = await startFaultProxy(stack.endpointUrl);
+  t.teardown(() => proxy.close());
+  proxy.delayMs = (r) => (r.target.endsWith('.PutItem') ? 500 : 0);
   const tickets = generateTickets(40, 14);
-  const worker = spawnWorker(stack, { ...SLOW, TICKET_PROCESSOR_SHUTDOWN_TIMEOUT: '2', TICKET_PROCESSOR_LOG_LEVEL: 'info' });
+  const worker = spawnWorker(stack, { ...SLOW, AWS_ENDPOINT_URL: proxy.url, TICKET_PROCESSOR_SHUTDOWN_TIMEOUT: '2', TICKET_PROCESSOR_LOG_LEVEL: 'info' });
   t.teardown(() => worker.child.kill('SIGKILL'));
   await uploadTickets(stack, tickets);
   await waitFor('a first ticket stored', async () => (await tableItems(stack)).length >= 1, 120_000);
@@ -86,8 +94,11 @@ t.test('shutdown deadline: unfinished messages are visible again at once', async
 
 t.test('a second signal exits at once', async (t) => {
   const stack = await startStack(t, { TICKET_PROCESSOR_SHUTDOWN_TIMEOUT: '60' });
+  const proxy = await startFaultProxy(stack.endpointUrl);
+  t.teardown(() => proxy.close());
+  proxy.delayMs = (r) => (r.target.endsWith('.PutItem') ? 500 : 0); // work is left at the second signal
   await uploadTickets(stack, generateTickets(20, 13));
-  const worker = spawnWorker(stack, { ...SLOW, TICKET_PROCESSOR_LOG_LEVEL: 'info' });
+  const worker = spawnWorker(stack, { ...SLOW, AWS_ENDPOINT_URL: proxy.url, TICKET_PROCESSOR_LOG_LEVEL: 'info' });
   t.teardown(() => worker.child.kill('SIGKILL'));
   await waitFor('a first ticket stored', async () => (await tableItems(stack)).length >= 1, 120_000);
   worker.child.kill('SIGTERM');

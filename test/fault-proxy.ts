@@ -18,13 +18,15 @@ export interface FaultProxy {
   failed: number;
   /** return true to answer this request with a 500 instead of forwarding it */
   shouldFail: (req: ProxiedRequest) => boolean;
+  /** milliseconds to hold this request before forwarding it (a slow backend) */
+  delayMs: (req: ProxiedRequest) => number;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   const agent = new http.Agent({ keepAlive: true });
-  const proxy: FaultProxy = { url: '', failed: 0, shouldFail: () => false, close: async () => {} };
+  const proxy: FaultProxy = { url: '', failed: 0, shouldFail: () => false, delayMs: () => 0, close: async () => {} };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -38,6 +40,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         res.end(json ? '{"__type":"InternalServerError","message":"injected failure"}' : '<Error><Code>InternalError</Code><Message>injected failure</Message></Error>');
         return;
       }
+      const forward = () => {
       const upstreamReq = http.request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
         (upstreamRes) => {
@@ -50,6 +53,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         res.end(String(e));
       });
       upstreamReq.end(body);
+      };
+      const delay = proxy.delayMs(info);
+      if (delay > 0) setTimeout(forward, delay);
+      else forward();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
