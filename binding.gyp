@@ -25,6 +25,8 @@
       "native/generate/search.cc",
       "native/generate/seq2seq_model.cc",
       "native/kernels/kernels.cc",
+      "native/kernels/attention.cc",
+      "native/attention/attention_op.cc",
       "<!@(node -p \"require('fs').readdirSync('native/tokenizer').filter(f => f.endsWith('.cc')).map(f => 'native/tokenizer/' + f).join(' ')\")"
     ]
   },

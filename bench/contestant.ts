@@ -22,7 +22,7 @@ export type ContestantSpec = Common &
     | { kind: 'tp-enrich'; embeddingDir: string; sentimentDir: string }
     /** the same two models called one after the other, each tokenizing for itself */
     | { kind: 'tp-separate'; embeddingDir: string; sentimentDir: string }
-    /** onnxFile: relative to modelDir; default onnx/model.onnx */
+    /** onnxFile: relative to modelDir (default onnx/model.onnx), or an absolute path */
     | { kind: 'ort-session'; modelDir: string; batchesFile: string; output: string; onnxFile?: string }
     | { kind: 'tjs-embed'; modelDir: string; batchSize: number; maxLength: number }
     | { kind: 'tjs-classify'; modelDir: string; batchSize: number; maxLength: number }
@@ -151,7 +151,8 @@ async function run(spec: ContestantSpec): Promise<number[]> {
     }
     case 'ort-session': {
       const ort = await import('onnxruntime-node');
-      const session = await ort.InferenceSession.create(path.join(spec.modelDir, ...(spec.onnxFile ?? 'onnx/model.onnx').split('/')), {
+      const onnxFile = spec.onnxFile ?? 'onnx/model.onnx';
+      const session = await ort.InferenceSession.create(path.isAbsolute(onnxFile) ? onnxFile : path.join(spec.modelDir, ...onnxFile.split('/')), {
         intraOpNumThreads: spec.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',

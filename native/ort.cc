@@ -5,6 +5,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "attention/attention_op.h"
 #include "errors.h"
 
 namespace tp::ort {
@@ -214,7 +215,7 @@ TensorSpec ReadSpec(const OrtApi& api, OrtTypeInfo* type_info, std::string name)
 
 }  // namespace
 
-std::shared_ptr<Session> Session::Load(const std::string& model_path) {
+std::shared_ptr<Session> Session::Load(const std::string& model_path, const std::vector<uint8_t>* model_bytes) {
   const Runtime& rt = Rt();
   const OrtApi& api = *rt.api;
   OrtSessionOptions* options = nullptr;
@@ -233,9 +234,14 @@ std::shared_ptr<Session> Session::Load(const std::string& model_path) {
     Check(api.SetInterOpNumThreads(options, 1), "MODEL_INVALID", "session options");
   }
 
+  // Every session may use the addon's fused attention op (a graph without it is unaffected).
+  Check(api.AddCustomOpDomain(options, AttentionOpDomain(api)), "MODEL_INVALID", "session options");
+
   std::shared_ptr<Session> session(new Session());
-  Check(api.CreateSession(rt.env, model_path.c_str(), options, &session->session_), "MODEL_INVALID",
-        "could not load ONNX model " + model_path);
+  Check(model_bytes ? api.CreateSessionFromArray(rt.env, model_bytes->data(), model_bytes->size(), options,
+                                                 &session->session_)
+                    : api.CreateSession(rt.env, model_path.c_str(), options, &session->session_),
+        "MODEL_INVALID", "could not load ONNX model " + model_path);
 
   OrtAllocator* allocator = nullptr;
   Check(api.GetAllocatorWithDefaultOptions(&allocator), "MODEL_INVALID", "getting the default allocator");

@@ -72,8 +72,12 @@ struct TensorSpec {
 // it for sessions), so one Session serves every AsyncWorker of a model.
 class Session {
  public:
-  // Throws tp::Error MODEL_INVALID naming the file and ORT's reason.
-  static std::shared_ptr<Session> Load(const std::string& model_path);
+  // Throws tp::Error MODEL_INVALID naming the file and ORT's reason. With `model_bytes`, the
+  // session is built from those bytes (a rewritten graph of model_path, see
+  // src/models/attention-fusion) and model_path only names it in errors; ORT copies what it
+  // keeps, so the bytes can be freed afterwards.
+  static std::shared_ptr<Session> Load(const std::string& model_path,
+                                       const std::vector<uint8_t>* model_bytes = nullptr);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

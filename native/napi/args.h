@@ -5,6 +5,8 @@
 
 #include <napi.h>
 
+#include <memory>
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -91,6 +93,17 @@ T RequireTypedArray(Napi::Env env, Napi::Value value, napi_typedarray_type type,
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type)
     ThrowType(env, what + " must be a " + type_name);
   return value.As<T>();
+}
+
+// options[key], when present, must be a Uint8Array (a Buffer is one); its bytes are copied
+// so that a task on the libuv pool can read them after the call returns.
+inline std::shared_ptr<const std::vector<uint8_t>> OptionalBytes(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    ThrowType(o.Env(), std::string(key) + " must be a Uint8Array");
+  Napi::Uint8Array bytes = v.As<Napi::Uint8Array>();
+  return std::make_shared<const std::vector<uint8_t>>(bytes.Data(), bytes.Data() + bytes.ByteLength());
 }
 
 }  // namespace tp::napi

@@ -60,12 +60,14 @@ class ClassifierModelObject : public ModelObject<ClassifierModelObject, Classifi
   }
 };
 
-// loadClassifierModel({ modelPath, tokenizerJson, maxLength, tokenBudget, maxBatch })
+// loadClassifierModel({ modelPath, modelBytes?, tokenizerJson, maxLength, tokenBudget, maxBatch })
 //   -> Promise<ClassifierModel>
 Napi::Value LoadClassifierModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object options = RequireObject(info, 0, "options");
   const std::string model_path = RequireString(options, "modelPath");
+  // modelBytes: the graph of modelPath rewritten by src/models/attention-fusion, when it changed.
+  auto model_bytes = OptionalBytes(options, "modelBytes");
   auto tokenizer_json = std::make_shared<std::string>(RequireString(options, "tokenizerJson"));
   ClassifierConfig config;
   config.max_length = RequireSize(options, "maxLength", 2, 1 << 20);
@@ -76,9 +78,9 @@ Napi::Value LoadClassifierModel(const Napi::CallbackInfo& info) {
   AddonData* data = env.GetInstanceData<AddonData>();
   return AsyncTask<ClassifierModelObject::ModelPtr>::Start(
       env, "ticket-processor:load-classifier-model",
-      [model_path, tokenizer_json, config]() -> ClassifierModelObject::ModelPtr {
+      [model_path, model_bytes, tokenizer_json, config]() -> ClassifierModelObject::ModelPtr {
         std::shared_ptr<const Tokenizer> tokenizer = ParseTokenizer(*tokenizer_json);
-        return std::make_shared<const ClassifierModel>(ort::Session::Load(model_path), tokenizer, config);
+        return std::make_shared<const ClassifierModel>(ort::Session::Load(model_path, model_bytes.get()), tokenizer, config);
       },
       [data](Napi::Env env, ClassifierModelObject::ModelPtr& model) {
         return ClassifierModelObject::NewInstance(env, data->classifier_model_ctor, std::move(model));

@@ -64,13 +64,15 @@ class EmbeddingModelObject : public ModelObject<EmbeddingModelObject, EmbeddingM
   }
 };
 
-// loadEmbeddingModel({ modelPath, tokenizerJson, maxLength, tokenBudget, maxBatch, normalize })
+// loadEmbeddingModel({ modelPath, modelBytes?, tokenizerJson, maxLength, tokenBudget, maxBatch, normalize })
 //   -> Promise<EmbeddingModel>. Parsing and session creation (graph optimization) run off the
 //   JavaScript thread.
 Napi::Value LoadEmbeddingModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object options = RequireObject(info, 0, "options");
   const std::string model_path = RequireString(options, "modelPath");
+  // modelBytes: the graph of modelPath rewritten by src/models/attention-fusion, when it changed.
+  auto model_bytes = OptionalBytes(options, "modelBytes");
   auto tokenizer_json = std::make_shared<std::string>(RequireString(options, "tokenizerJson"));
   EmbeddingConfig config;
   config.max_length = RequireSize(options, "maxLength", 2, 1 << 20);
@@ -82,9 +84,9 @@ Napi::Value LoadEmbeddingModel(const Napi::CallbackInfo& info) {
   AddonData* data = env.GetInstanceData<AddonData>();
   return AsyncTask<EmbeddingModelObject::ModelPtr>::Start(
       env, "ticket-processor:load-embedding-model",
-      [model_path, tokenizer_json, config]() -> EmbeddingModelObject::ModelPtr {
+      [model_path, model_bytes, tokenizer_json, config]() -> EmbeddingModelObject::ModelPtr {
         std::shared_ptr<const Tokenizer> tokenizer = ParseTokenizer(*tokenizer_json);
-        return std::make_shared<const EmbeddingModel>(ort::Session::Load(model_path), tokenizer, config);
+        return std::make_shared<const EmbeddingModel>(ort::Session::Load(model_path, model_bytes.get()), tokenizer, config);
       },
       [data](Napi::Env env, EmbeddingModelObject::ModelPtr& model) {
         return EmbeddingModelObject::NewInstance(env, data->embedding_model_ctor, std::move(model));

@@ -1,5 +1,6 @@
 import { callNative, TicketProcessorError } from '../errors.js';
 import type { EmbeddingModelFiles } from '../models/embedding-model-files.js';
+import { encoderGraph } from '../models/fused-graph.js';
 import { tokenizerMismatch } from '../models/model-folder.js';
 import type { EncodedBatch, NativeAddon, NativeEmbeddingModel } from '../native/addon-types.js';
 
@@ -30,9 +31,11 @@ export class Embedder {
   ) {}
 
   static async load(addon: NativeAddon, files: EmbeddingModelFiles, batch: BatchSettings): Promise<Embedder> {
+    const graph = await encoderGraph(files.onnxPath);
     const native = await callNative(() =>
       addon.loadEmbeddingModel({
         modelPath: files.onnxPath,
+        ...(graph.modelBytes && { modelBytes: graph.modelBytes }),
         tokenizerJson: files.tokenizerJson,
         maxLength: files.maxLength,
         tokenBudget: batch.tokenBudget,

@@ -1,6 +1,7 @@
 import { callNative, TicketProcessorError } from '../errors.js';
 import type { ClassifierModelFiles } from '../models/classifier-model-files.js';
 import { tokenizerMismatch } from '../models/model-folder.js';
+import { encoderGraph } from '../models/fused-graph.js';
 import type { NativeAddon, NativeClassifierModel } from '../native/addon-types.js';
 import type { BatchSettings } from './embedder.js';
 
@@ -12,9 +13,11 @@ export class SequenceClassifier {
   ) {}
 
   static async load(addon: NativeAddon, files: ClassifierModelFiles, batch: BatchSettings): Promise<SequenceClassifier> {
+    const graph = await encoderGraph(files.onnxPath);
     const native = await callNative(() =>
       addon.loadClassifierModel({
         modelPath: files.onnxPath,
+        ...(graph.modelBytes && { modelBytes: graph.modelBytes }),
         tokenizerJson: files.tokenizerJson,
         maxLength: files.maxLength,
         tokenBudget: batch.tokenBudget,

@@ -40,6 +40,8 @@ export interface TensorSpec {
 
 export interface EmbeddingModelOptions {
   modelPath: string;
+  /** The graph of modelPath rewritten at load (src/models/fused-graph.ts); modelPath then only names it. */
+  modelBytes?: Uint8Array;
   tokenizerJson: string;
   maxLength: number;
   tokenBudget: number;
@@ -106,6 +108,8 @@ export interface NativeKernels {
 
 export interface ClassifierModelOptions {
   modelPath: string;
+  /** The graph of modelPath rewritten at load (src/models/fused-graph.ts); modelPath then only names it. */
+  modelBytes?: Uint8Array;
   tokenizerJson: string;
   maxLength: number;
   tokenBudget: number;

@@ -1,0 +1,25 @@
+// The fused attention operator, registered with ONNX Runtime as a custom op:
+//   ai.ticket_processor::MaskedSelfAttention (since version 1)
+//   inputs   query, key, value  float [batch, seq, hidden]  the projections before their bias
+//            bias               float [3 * hidden]          q, k and v biases
+//            attention_mask     int64 [batch, seq]          nonzero = attend
+//   attrs    num_heads (int), scale (float)
+//   output   float [batch, seq, hidden]                     heads merged
+// src/models/attention-fusion rewrites the attention blocks of BERT and DistilBERT exports
+// into it at load; the math is kernels/attention.cc. Why: ONNX Runtime's CPU graph for these
+// exports spends ~20% of an embedding call in small per-head MatMuls, Softmax, the additive
+// mask and four Transposes (README, Benchmarks).
+#pragma once
+
+#include <onnxruntime_c_api.h>
+
+namespace tp::ort {
+
+inline constexpr const char* kAttentionDomain = "ai.ticket_processor";
+inline constexpr const char* kAttentionOp = "MaskedSelfAttention";
+
+// The domain holding the op, created on first use and kept for the life of the process
+// (sessions refer to it). Throws tp::Error NATIVE_LOAD_FAILED if ORT refuses it.
+OrtCustomOpDomain* AttentionOpDomain(const OrtApi& api);
+
+}  // namespace tp::ort

@@ -1,0 +1,241 @@
+#include "kernels/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace tp::kernels {
+
+namespace {
+
+// One register of the widest kind the variant's -march allows: 16 floats with AVX-512, 8 with
+// AVX2, 4 with SSE2 or NEON. (Wider-than-register vector types compile to slow code.)
+#if defined(__AVX512F__)
+constexpr size_t kVectorBytes = 64;
+#elif defined(__AVX2__)
+constexpr size_t kVectorBytes = 32;
+#else
+constexpr size_t kVectorBytes = 16;
+#endif
+typedef float V16 __attribute__((vector_size(kVectorBytes)));
+typedef int32_t I16 __attribute__((vector_size(kVectorBytes)));
+constexpr size_t kLanes = kVectorBytes / sizeof(float);
+// Query rows scored together: each key-column load feeds this many FMAs.
+constexpr size_t kRows = 4;
+
+inline V16 Load(const float* p) {
+  V16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void Store(float* p, V16 v) { std::memcpy(p, &v, sizeof v); }
+inline V16 Splat(float x) { return V16{} + x; }
+inline size_t RoundUp(size_t n) { return (n + kLanes - 1) / kLanes * kLanes; }
+
+// exp(x), the Cephes expf polynomial of kernels.cc (~2e-7 relative error) in vector-extension
+// form. Rounding to the nearest integer adds and subtracts 1.5 * 2^23, which every target can
+// vectorize (SSE2 has no round instruction).
+inline V16 Exp(V16 x) {
+  const V16 lo = Splat(-87.3365447504f), hi = Splat(88.3762626647949f);
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
+  const V16 magic = Splat(12582912.0f);
+  const V16 n = (x * 1.44269504088896341f + magic) - magic;
+  V16 r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  V16 p = Splat(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + (r + 1.0f);
+  const I16 e = (__builtin_convertvector(n, I16) + 127) << 23;
+  return p * (V16)e;
+}
+
+inline float HorizontalSum(V16 v) {
+  float lanes[kLanes];
+  Store(lanes, v);
+  float s = 0.0f;
+  for (float x : lanes) s += x;
+  return s;
+}
+
+inline float HorizontalMax(V16 v) {
+  float lanes[kLanes];
+  Store(lanes, v);
+  float m = lanes[0];
+  for (float x : lanes) m = std::max(m, x);
+  return m;
+}
+
+// scores[r][j] = queries[r] . keys_t[:, j] for kRows rows and B column blocks starting at jb:
+// kRows * B independent FMA chains, each key-column load shared by kRows rows.
+template <size_t B>
+inline void ScoreBlock(const float* queries, const float* keys_t, size_t d, size_t padded, size_t jb, float* scores) {
+  V16 acc[kRows][B] = {};
+  for (size_t t = 0; t < d; ++t) {
+    V16 kv[B];
+    for (size_t c = 0; c < B; ++c) kv[c] = Load(keys_t + t * padded + jb + c * kLanes);
+    for (size_t r = 0; r < kRows; ++r) {
+      const float qv = queries[r * d + t];
+      for (size_t c = 0; c < B; ++c) acc[r][c] += qv * kv[c];
+    }
+  }
+  for (size_t r = 0; r < kRows; ++r)
+    for (size_t c = 0; c < B; ++c) Store(scores + r * padded + jb + c * kLanes, acc[r][c]);
+}
+
+void ScoreRows(const float* queries, const float* keys_t, size_t d, size_t padded, float* scores) {
+  size_t jb = 0;
+  for (; jb + 2 * kLanes <= padded; jb += 2 * kLanes) ScoreBlock<2>(queries, keys_t, d, padded, jb, scores);
+  if (jb < padded) ScoreBlock<1>(queries, keys_t, d, padded, jb, scores);
+}
+
+// row[j] = exp(row[j] - max) for j < n, 0 for the padding up to `padded`; returns 1 / sum.
+float SoftmaxWeights(float* row, size_t n, size_t padded) {
+  I16 lane;
+  for (size_t i = 0; i < kLanes; ++i) lane[i] = static_cast<int32_t>(i);
+  const float kNegInf = -std::numeric_limits<float>::infinity();
+  V16 vmax = Splat(kNegInf);
+  for (size_t jb = 0; jb < padded; jb += kLanes) {
+    const V16 x = Load(row + jb);
+    const V16 live = (lane + static_cast<int32_t>(jb)) < static_cast<int32_t>(n) ? x : Splat(kNegInf);
+    vmax = live > vmax ? live : vmax;
+  }
+  const float max = HorizontalMax(vmax);
+  V16 sum = {};
+  for (size_t jb = 0; jb < padded; jb += kLanes) {
+    V16 e = Exp(Load(row + jb) - max);
+    e = (lane + static_cast<int32_t>(jb)) < static_cast<int32_t>(n) ? e : Splat(0.0f);
+    Store(row + jb, e);
+    sum += e;
+  }
+  return 1.0f / HorizontalSum(sum);
+}
+
+// For R query rows at once: out[r][0:d] = inv[r] * sum_j weights[r][j] * values[j][0:d], the
+// d floats in C registers. R rows share each load of a value row and give R * C independent
+// FMA chains.
+template <size_t C, size_t R>
+void WeightedValues(const float* weights, size_t stride, const float* values, size_t n, const float* inv,
+                    float* const* out) {
+  V16 acc[R][C] = {};
+  for (size_t j = 0; j < n; ++j) {
+    const float* row = values + j * C * kLanes;
+    for (size_t c = 0; c < C; ++c) {
+      const V16 x = Load(row + c * kLanes);
+      for (size_t r = 0; r < R; ++r) acc[r][c] += weights[r * stride + j] * x;
+    }
+  }
+  for (size_t r = 0; r < R; ++r)
+    for (size_t c = 0; c < C; ++c) Store(out[r] + c * kLanes, acc[r][c] * inv[r]);
+}
+
+template <size_t C>
+void WeightedValuesRows(const float* weights, size_t stride, const float* values, size_t n, const float* inv,
+                        float* const* out, size_t rows) {
+  constexpr size_t kBlock = C <= 2 ? 4 : C <= 4 ? 2 : 1;
+  size_t r = 0;
+  for (; r + kBlock <= rows; r += kBlock)
+    WeightedValues<C, kBlock>(weights + r * stride, stride, values, n, inv + r, out + r);
+  for (; r < rows; ++r) WeightedValues<C, 1>(weights + r * stride, stride, values, n, inv + r, out + r);
+}
+
+// Any head size: plain loops (the compiler vectorizes over d where it can).
+void WeightedValuesAnyWidth(const float* weights, const float* values, size_t n, size_t d, float inv, float* out) {
+  std::fill(out, out + d, 0.0f);
+  for (size_t j = 0; j < n; ++j) {
+    const float w = weights[j];
+    const float* row = values + j * d;
+    for (size_t t = 0; t < d; ++t) out[t] += w * row[t];
+  }
+  for (size_t t = 0; t < d; ++t) out[t] *= inv;
+}
+
+// Rows r < rows of weights ([rows][stride]) against values ([n][d]) into out[r].
+void WeightedValuesDispatch(const float* weights, size_t stride, const float* values, size_t n, size_t d,
+                            const float* inv, float* const* out, size_t rows) {
+  switch (d % kLanes == 0 ? d / kLanes : 0) {
+    case 1: return WeightedValuesRows<1>(weights, stride, values, n, inv, out, rows);
+    case 2: return WeightedValuesRows<2>(weights, stride, values, n, inv, out, rows);
+    case 4: return WeightedValuesRows<4>(weights, stride, values, n, inv, out, rows);
+    case 8: return WeightedValuesRows<8>(weights, stride, values, n, inv, out, rows);
+    case 16: return WeightedValuesRows<16>(weights, stride, values, n, inv, out, rows);
+    default:
+      for (size_t r = 0; r < rows; ++r) WeightedValuesAnyWidth(weights + r * stride, values, n, d, inv[r], out[r]);
+  }
+}
+
+}  // namespace
+
+void MaskedSelfAttention(const float* q, const float* k, const float* v, const float* bias, const int64_t* mask,
+                         const AttentionShape& shape, float scale, size_t b, size_t h_begin, size_t h_end,
+                         float* out, AttentionScratch& s) {
+  const size_t S = shape.seq, H = shape.hidden, d = H / shape.heads;
+  const size_t heads = h_end - h_begin, off = h_begin * d, width = heads * d;
+  const float* bq = bias + off;
+  const float* bk = bias + H + off;
+  const float* bv = bias + 2 * H + off;
+  const size_t row0 = b * S;
+
+  s.valid.clear();
+  for (size_t j = 0; j < S; ++j)
+    if (mask[row0 + j] != 0) s.valid.push_back(static_cast<int32_t>(j));
+  const bool nothing_attended = s.valid.empty();
+  if (nothing_attended)
+    for (size_t j = 0; j < S; ++j) s.valid.push_back(static_cast<int32_t>(j));
+  const size_t n = s.valid.size(), padded = RoundUp(n);
+
+  // Per head: K^T ([d][padded]) and V ([n][d]) of the attended keys only, and the scaled queries
+  // ([S][d]), biases added. Each token's row is read once, front to back, for all heads of the
+  // range: reading one head's slice of every row instead is a stride the prefetchers miss.
+  s.keys_t.assign(heads * d * padded, 0.0f);
+  s.values.resize(heads * n * d);
+  s.queries.assign(heads * S * d + kRows * d, 0.0f);
+  for (size_t jj = 0; jj < n; ++jj) {
+    const size_t token = row0 + static_cast<size_t>(s.valid[jj]);
+    const float* kr = k + token * H + off;
+    const float* vr = v + token * H + off;
+    for (size_t x = 0; x < width; ++x) {
+      const size_t hh = x / d, t = x % d;
+      s.keys_t[(hh * d + t) * padded + jj] = kr[x] + bk[x];
+    }
+    for (size_t hh = 0; hh < heads; ++hh)
+      for (size_t t = 0; t < d; ++t) s.values[(hh * n + jj) * d + t] = vr[hh * d + t] + bv[hh * d + t];
+  }
+  for (size_t i = 0; i < S; ++i) {
+    const float* qr = q + (row0 + i) * H + off;
+    for (size_t hh = 0; hh < heads; ++hh)
+      for (size_t t = 0; t < d; ++t) s.queries[(hh * S + i) * d + t] = (qr[hh * d + t] + bq[hh * d + t]) * scale;
+  }
+
+  s.scores.resize(kRows * padded);
+  for (size_t hh = 0; hh < heads; ++hh) {
+    const float* keys_t = s.keys_t.data() + hh * d * padded;
+    const float* values = s.values.data() + hh * n * d;
+    for (size_t i0 = 0; i0 < S; i0 += kRows) {
+      const size_t rows = std::min(kRows, S - i0);
+      // A last, partial block also scores the rows after it (the next head's, or the zeroed
+      // tail of the buffer): those scores are never read.
+      if (!nothing_attended) ScoreRows(s.queries.data() + (hh * S + i0) * d, keys_t, d, padded, s.scores.data());
+      float inv[kRows];
+      float* outs[kRows];
+      for (size_t r = 0; r < rows; ++r) {
+        float* weights = s.scores.data() + r * padded;
+        if (nothing_attended) {
+          std::fill(weights, weights + n, 1.0f);
+          inv[r] = 1.0f / static_cast<float>(n);
+        } else {
+          inv[r] = SoftmaxWeights(weights, n, padded);
+        }
+        outs[r] = out + (row0 + i0 + r) * H + off + hh * d;
+      }
+      WeightedValuesDispatch(s.scores.data(), padded, values, n, d, inv, outs, rows);
+    }
+  }
+}
+
+}  // namespace tp::kernels
