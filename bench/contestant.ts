@@ -1,6 +1,10 @@
 // One benchmark contestant, run in its own process so that runtimes do not share ONNX Runtime
 // state or warm caches:   tsx bench/contestant.ts '<json spec>'
-// Prints one JSON line: { name, seconds: number[] } (one entry per repeat, after a warm-up).
+// It loads its runtime, does one warm-up run, prints "ready", then answers each "run" line on
+// stdin with one timed run, as a JSON line { seconds }, until stdin ends. bench/run.ts keeps every
+// contestant of a table alive and asks them in turn, round after round, so that the shared
+// machine's slow and fast minutes fall on all of them alike.
+import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -41,18 +45,13 @@ export interface SavedBatch {
   tokenTypeIds: number[];
 }
 
-async function time(repeats: number, work: () => Promise<unknown>): Promise<number[]> {
-  await work(); // warm-up: session arenas, caches, JIT
-  const seconds: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    await work();
-    seconds.push((performance.now() - t0) / 1000);
-  }
-  return seconds;
+interface Prepared {
+  /** One timed unit of work. */
+  work: () => Promise<unknown>;
+  close?: () => unknown;
 }
 
-async function run(spec: ContestantSpec): Promise<number[]> {
+async function prepare(spec: ContestantSpec): Promise<Prepared> {
   const texts = benchTexts(spec.texts);
   switch (spec.kind) {
     case 'tp-embed': {
@@ -63,9 +62,7 @@ async function run(spec: ContestantSpec): Promise<number[]> {
         ...(spec.cpu && { cpu: spec.cpu as 'generic' }),
         ...(spec.dtype && { dtype: spec.dtype }),
       });
-      const seconds = await time(spec.repeats, () => enricher.embed(texts));
-      await enricher.close();
-      return seconds;
+      return { work: () => enricher.embed(texts), close: () => enricher.close() };
     }
     case 'tp-classify': {
       const { SequenceClassifier } = await import('../src/enrich/sequence-classifier.js');
@@ -78,9 +75,7 @@ async function run(spec: ContestantSpec): Promise<number[]> {
       await ensureRuntime(addon, spec.threads);
       const files = await readClassifierModelFiles(locateModel(spec.modelDir, 'sentiment'), { role: 'sentiment', dtype: spec.dtype ?? 'fp32' });
       const classifier = await SequenceClassifier.load(addon, files, DEFAULT_BATCH_SETTINGS);
-      const seconds = await time(spec.repeats, () => classifier.classify(texts));
-      classifier.close();
-      return seconds;
+      return { work: () => classifier.classify(texts), close: () => classifier.close() };
     }
     case 'tp-enrich':
     case 'tp-separate': {
@@ -99,16 +94,20 @@ async function run(spec: ContestantSpec): Promise<number[]> {
         DEFAULT_BATCH_SETTINGS,
       );
       const ticketTexts = tickets.map(ticketText);
-      const seconds =
+      const work =
         spec.kind === 'tp-enrich'
-          ? await time(spec.repeats, () => enricher.enrichMany(tickets))
-          : await time(spec.repeats, async () => {
+          ? () => enricher.enrichMany(tickets)
+          : async () => {
               await enricher.embed(ticketTexts);
               await classifier.classify(ticketTexts);
-            });
-      classifier.close();
-      await enricher.close();
-      return seconds;
+            };
+      return {
+        work,
+        close: async () => {
+          classifier.close();
+          await enricher.close();
+        },
+      };
     }
     case 'tp-summarize': {
       const { Seq2SeqGenerator } = await import('../src/enrich/seq2seq-generator.js');
@@ -122,9 +121,7 @@ async function run(spec: ContestantSpec): Promise<number[]> {
       const generator = await Seq2SeqGenerator.load(addon, files, { tokenBudget: 2048, maxBatch: 8 });
       const bodies = benchTickets(spec.texts).map((t) => t.body);
       const options = { maxNewTokens: spec.newTokens, minNewTokens: spec.newTokens, numBeams: spec.numBeams };
-      const seconds = await time(spec.repeats, () => generator.generate(bodies, options));
-      generator.close();
-      return seconds;
+      return { work: () => generator.generate(bodies, options), close: () => generator.close() };
     }
     case 'tjs-summarize': {
       const { env, pipeline } = await import('@huggingface/transformers');
@@ -137,17 +134,17 @@ async function run(spec: ContestantSpec): Promise<number[]> {
       const bodies = benchTickets(spec.texts).map((t) => t.body);
       const options = { max_new_tokens: spec.newTokens, min_new_tokens: spec.newTokens, num_beams: 1, do_sample: false };
       const call = pipe as unknown as (t: string[], o: object) => Promise<unknown>;
-      return time(spec.repeats, async () => {
-        for (let i = 0; i < bodies.length; i += spec.batchSize) await call(bodies.slice(i, i + spec.batchSize), options);
-      });
+      return {
+        work: async () => {
+          for (let i = 0; i < bodies.length; i += spec.batchSize) await call(bodies.slice(i, i + spec.batchSize), options);
+        },
+      };
     }
     case 'tp-enrich-all': {
       const { createEnricher } = await import('../src/index.js');
       const enricher = await createEnricher({ models: { embedding: spec.embeddingDir, sentiment: spec.sentimentDir, summarizer: spec.summarizerDir }, threads: spec.threads });
       const tickets = benchTickets(spec.texts);
-      const seconds = await time(spec.repeats, () => enricher.enrichMany(tickets));
-      await enricher.close();
-      return seconds;
+      return { work: () => enricher.enrichMany(tickets), close: () => enricher.close() };
     }
     case 'ort-session': {
       const ort = await import('onnxruntime-node');
@@ -169,9 +166,12 @@ async function run(spec: ContestantSpec): Promise<number[]> {
         };
       });
       // Tensors are built before timing: this is session.run alone, the floor any binding can reach.
-      return time(spec.repeats, async () => {
-        for (const feeds of batches) await session.run(feeds, [spec.output]);
-      });
+      return {
+        work: async () => {
+          for (const feeds of batches) await session.run(feeds, [spec.output]);
+        },
+        close: () => session.release(),
+      };
     }
     case 'tjs-embed':
     case 'tjs-classify': {
@@ -190,12 +190,23 @@ async function run(spec: ContestantSpec): Promise<number[]> {
           ? (pipe as unknown as (t: string[], o: object) => Promise<unknown>)(batch, { pooling: 'mean', normalize: true })
           : (pipe as unknown as (t: string[], o: object) => Promise<unknown>)(batch, { top_k: null });
       // As an application would call it: batches of batchSize in arrival order.
-      return time(spec.repeats, async () => {
-        for (let i = 0; i < texts.length; i += spec.batchSize) await call(texts.slice(i, i + spec.batchSize));
-      });
+      return {
+        work: async () => {
+          for (let i = 0; i < texts.length; i += spec.batchSize) await call(texts.slice(i, i + spec.batchSize));
+        },
+      };
     }
   }
 }
 
 const spec = JSON.parse(process.argv[2]!) as ContestantSpec;
-process.stdout.write(`${JSON.stringify({ name: spec.name, seconds: await run(spec) })}\n`);
+const { work, close } = await prepare(spec);
+await work(); // warm-up: session arenas, caches, JIT
+process.stdout.write('ready\n');
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() !== 'run') continue;
+  const t0 = performance.now();
+  await work();
+  process.stdout.write(`${JSON.stringify({ seconds: (performance.now() - t0) / 1000 })}\n`);
+}
+await close?.();

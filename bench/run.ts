@@ -10,12 +10,14 @@
 //   kernels         the addon's own kernels, per CPU variant
 //   quantization    fp32 vs q8 (onnx/model_quantized.onnx, DynamicQuantizeLinear + MatMulInteger)
 //                   throughput for embeddings and classification, and how close q8's outputs are
-// Each contestant runs in its own process; the best of --repeats runs counts (after a warm-up).
-import { execFile } from 'node:child_process';
+// Each contestant runs in its own process; the contestants of a table run interleaved, round after
+// round (--repeats rounds, after a warm-up each); the best run counts, the median is shown too.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 
 import { DEFAULT_BATCH_SETTINGS, Embedder } from '../src/enrich/embedder.js';
 import { SequenceClassifier } from '../src/enrich/sequence-classifier.js';
@@ -32,7 +34,6 @@ import { kernelTable, runKernelBench } from './kernels.js';
 import { median, renderTable } from './table.js';
 import { benchTexts } from './workload.js';
 
-const exec = promisify(execFile);
 const { values: args } = parseArgs({
   options: {
     texts: { type: 'string', default: '400' },
@@ -55,13 +56,67 @@ interface Result {
   seconds: number[];
 }
 
-async function runContestant(spec: ContestantSpec): Promise<Result> {
-  process.stderr.write(`bench: ${spec.name} ...\n`);
-  const { stdout } = await exec(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'contestant.ts'), JSON.stringify(spec)], {
-    maxBuffer: 1 << 24,
+interface RunningContestant {
+  spec: ContestantSpec;
+  runOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts a contestant process and waits until it has loaded and warmed up. */
+async function startContestant(spec: ContestantSpec): Promise<RunningContestant> {
+  process.stderr.write(`bench: loading ${spec.name} ...\n`);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'contestant.ts'), JSON.stringify(spec)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, TICKET_PROCESSOR_CPU: '' },
   });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as Result;
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`bench: ${spec.name} exited with code ${code}`))));
+  exited.catch(() => {});
+  const nextLine = async (): Promise<string> => {
+    const next = await Promise.race([lines.next(), exited]);
+    if (next.done) throw new Error(`bench: ${spec.name} closed its output`);
+    return next.value;
+  };
+  while ((await nextLine()) !== 'ready');
+  return {
+    spec,
+    async runOnce() {
+      child.stdin.write('run\n');
+      return (JSON.parse(await nextLine()) as { seconds: number }).seconds;
+    },
+    async stop() {
+      child.stdin.end();
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+/**
+ * Runs every contestant `repeats` times, interleaved: all are loaded first, then each round asks
+ * each one for a run (starting with a different one every round). On a shared machine whose speed
+ * drifts by 10% from minute to minute, one contestant after the other would turn that drift into
+ * ratios; interleaved, every contestant sees the same minutes.
+ */
+async function runInterleaved(specs: ContestantSpec[]): Promise<Result[]> {
+  const running: RunningContestant[] = [];
+  try {
+    for (const spec of specs) running.push(await startContestant(spec));
+    const seconds: number[][] = specs.map(() => []);
+    for (let round = 0; round < repeats; round++) {
+      process.stderr.write(`bench: round ${round + 1} of ${repeats}\n`);
+      for (let k = 0; k < running.length; k++) {
+        const i = (k + round) % running.length;
+        seconds[i]!.push(await running[i]!.runOnce());
+      }
+    }
+    return specs.map((spec, i) => ({ name: spec.name, seconds: seconds[i]! }));
+  } finally {
+    await Promise.all(running.map((r) => r.stop()));
+  }
+}
+
+async function runContestant(spec: ContestantSpec): Promise<Result> {
+  return (await runInterleaved([spec]))[0]!;
 }
 
 function saveBatches(batches: EncodedBatch[], dir: string, name: string): string {
@@ -131,15 +186,16 @@ async function embeddingSection(tmp: string): Promise<void> {
   const batches = embedder.encode(benchTexts(count));
   embedder.close();
   const common = { texts: count, repeats, threads };
-  const results: Result[] = [];
-  for (const cpu of runnable()) results.push(await runContestant({ kind: 'tp-embed', name: `ticket-processor (${cpu})`, modelDir, cpu, ...common }));
+  const specs: ContestantSpec[] = [];
+  for (const cpu of runnable()) specs.push({ kind: 'tp-embed', name: `ticket-processor (${cpu})`, modelDir, cpu, ...common });
   const embedBatches = saveBatches(batches, tmp, 'embed');
-  results.push(await runContestant({ kind: 'ort-session', name: 'onnxruntime-node session.run, same batches', modelDir, batchesFile: embedBatches, output: 'last_hidden_state', ...common }));
-  results.push(await runContestant({ kind: 'ort-session', name: ORT_FUSED_NAME, modelDir, batchesFile: embedBatches, output: 'last_hidden_state', onnxFile: writeOrtFused(modelDir, tmp, 'embed'), ...common }));
+  specs.push({ kind: 'ort-session', name: 'onnxruntime-node session.run, same batches', modelDir, batchesFile: embedBatches, output: 'last_hidden_state', ...common });
+  specs.push({ kind: 'ort-session', name: ORT_FUSED_NAME, modelDir, batchesFile: embedBatches, output: 'last_hidden_state', onnxFile: writeOrtFused(modelDir, tmp, 'embed'), ...common });
   for (const batchSize of [32, 8, 1]) {
-    results.push(await runContestant({ kind: 'tjs-embed', name: `transformers.js, batches of ${batchSize}`, modelDir, batchSize, maxLength: EMBEDDING_MAX_LENGTH, ...common }));
+    specs.push({ kind: 'tjs-embed', name: `transformers.js, batches of ${batchSize}`, modelDir, batchSize, maxLength: EMBEDDING_MAX_LENGTH, ...common });
   }
-  console.log(`\n## Embeddings: ${count} ticket texts, ${describeBatches(batches, EMBEDDING_MAX_LENGTH)}; MiniLM-L6-shaped model (6 layers, hidden 384), fp32, ${threads} intra-op threads, best of ${repeats} after a warm-up.\n`);
+  const results = await runInterleaved(specs);
+  console.log(`\n## Embeddings: ${count} ticket texts, ${describeBatches(batches, EMBEDDING_MAX_LENGTH)}; MiniLM-L6-shaped model (6 layers, hidden 384), fp32, ${threads} intra-op threads, best of ${repeats} interleaved rounds after a warm-up.\n`);
   console.log(throughputTable(results, count, 'texts'));
 }
 
@@ -153,14 +209,15 @@ async function classificationSection(tmp: string): Promise<void> {
   const batches = classifier.nativeModel().encode(benchTexts(count));
   classifier.close();
   const common = { texts: count, repeats, threads };
-  const results: Result[] = [await runContestant({ kind: 'tp-classify', name: 'ticket-processor', modelDir, ...common })];
+  const specs: ContestantSpec[] = [{ kind: 'tp-classify', name: 'ticket-processor', modelDir, ...common }];
   const classifyBatches = saveBatches(batches, tmp, 'classify');
-  results.push(await runContestant({ kind: 'ort-session', name: 'onnxruntime-node session.run, same batches', modelDir, batchesFile: classifyBatches, output: 'logits', ...common }));
-  results.push(await runContestant({ kind: 'ort-session', name: ORT_FUSED_NAME, modelDir, batchesFile: classifyBatches, output: 'logits', onnxFile: writeOrtFused(modelDir, tmp, 'classify'), ...common }));
+  specs.push({ kind: 'ort-session', name: 'onnxruntime-node session.run, same batches', modelDir, batchesFile: classifyBatches, output: 'logits', ...common });
+  specs.push({ kind: 'ort-session', name: ORT_FUSED_NAME, modelDir, batchesFile: classifyBatches, output: 'logits', onnxFile: writeOrtFused(modelDir, tmp, 'classify'), ...common });
   for (const batchSize of [32, 8, 1]) {
-    results.push(await runContestant({ kind: 'tjs-classify', name: `transformers.js, batches of ${batchSize}`, modelDir, batchSize, maxLength: CLASSIFIER_MAX_LENGTH, ...common }));
+    specs.push({ kind: 'tjs-classify', name: `transformers.js, batches of ${batchSize}`, modelDir, batchSize, maxLength: CLASSIFIER_MAX_LENGTH, ...common });
   }
-  console.log(`\n## Classification: ${count} ticket texts, ${describeBatches(batches, CLASSIFIER_MAX_LENGTH)}; distilbert-base-shaped SST-2 classifier (6 layers, hidden 768), fp32, ${threads} intra-op threads, best of ${repeats} after a warm-up.\n`);
+  const results = await runInterleaved(specs);
+  console.log(`\n## Classification: ${count} ticket texts, ${describeBatches(batches, CLASSIFIER_MAX_LENGTH)}; distilbert-base-shaped SST-2 classifier (6 layers, hidden 768), fp32, ${threads} intra-op threads, best of ${repeats} interleaved rounds after a warm-up.\n`);
   console.log(throughputTable(results, count, 'texts'));
 }
 
@@ -168,10 +225,10 @@ async function enrichSection(): Promise<void> {
   const count = Number(args['class-texts']);
   const [embeddingDir, sentimentDir] = [await ensureFullSizeModel(), await ensureFullSizeClassifier()];
   const common = { texts: count, repeats, threads, embeddingDir, sentimentDir };
-  const results = [
-    await runContestant({ kind: 'tp-enrich', name: 'enrichMany() without summaries (one tokenization)', ...common }),
-    await runContestant({ kind: 'tp-separate', name: 'embed() then sentiment classify(), separately', ...common }),
-  ];
+  const results = await runInterleaved([
+    { kind: 'tp-enrich', name: 'enrichMany() without summaries (one tokenization)', ...common },
+    { kind: 'tp-separate', name: 'embed() then sentiment classify(), separately', ...common },
+  ]);
   const best = (r: Result) => Math.min(...r.seconds);
   console.log(`\n## Enrichment without summaries: ${count} tickets, both full-size models, best of ${repeats}.\n`);
   console.log(
@@ -187,13 +244,14 @@ async function summarizationSection(): Promise<void> {
   const newTokens = Number(args['new-tokens']);
   const modelDir = await ensureFullSizeSummarizer();
   const common = { texts: count, repeats, threads, modelDir, newTokens };
-  const results: Result[] = [];
+  const specs: ContestantSpec[] = [];
   for (const numBeams of [1, 2, 4]) {
-    results.push(await runContestant({ kind: 'tp-summarize', name: `ticket-processor, ${numBeams === 1 ? 'greedy' : `${numBeams} beams`}`, numBeams, ...common }));
+    specs.push({ kind: 'tp-summarize', name: `ticket-processor, ${numBeams === 1 ? 'greedy' : `${numBeams} beams`}`, numBeams, ...common });
   }
   for (const batchSize of [1, 8]) {
-    results.push(await runContestant({ kind: 'tjs-summarize', name: `transformers.js greedy, batches of ${batchSize}`, batchSize, ...common }));
+    specs.push({ kind: 'tjs-summarize', name: `transformers.js greedy, batches of ${batchSize}`, batchSize, ...common });
   }
+  const results = await runInterleaved(specs);
   const best = (r: Result) => Math.min(...r.seconds);
   const tjsBest = Math.min(...results.filter((r) => r.name.startsWith('transformers.js')).map(best));
   const greedy = best(results[0]!);

@@ -55,20 +55,21 @@ inline V16 Exp(V16 x) {
   return p * (V16)e;
 }
 
+// Pairwise (tree) reductions: log2(lanes) dependent steps instead of a lanes-long chain.
 inline float HorizontalSum(V16 v) {
   float lanes[kLanes];
   Store(lanes, v);
-  float s = 0.0f;
-  for (float x : lanes) s += x;
-  return s;
+  for (size_t half = kLanes / 2; half > 0; half /= 2)
+    for (size_t i = 0; i < half; ++i) lanes[i] += lanes[i + half];
+  return lanes[0];
 }
 
 inline float HorizontalMax(V16 v) {
   float lanes[kLanes];
   Store(lanes, v);
-  float m = lanes[0];
-  for (float x : lanes) m = std::max(m, x);
-  return m;
+  for (size_t half = kLanes / 2; half > 0; half /= 2)
+    for (size_t i = 0; i < half; ++i) lanes[i] = std::max(lanes[i], lanes[i + half]);
+  return lanes[0];
 }
 
 // scores[r][j] = queries[r] . keys_t[:, j] for kRows rows and B column blocks starting at jb:
@@ -199,10 +200,7 @@ void MaskedSelfAttention(const float* q, const float* k, const float* v, const f
     const size_t token = row0 + static_cast<size_t>(s.valid[jj]);
     const float* kr = k + token * H + off;
     const float* vr = v + token * H + off;
-    for (size_t x = 0; x < width; ++x) {
-      const size_t hh = x / d, t = x % d;
-      s.keys_t[(hh * d + t) * padded + jj] = kr[x] + bk[x];
-    }
+    for (size_t x = 0; x < width; ++x) s.keys_t[x * padded + jj] = kr[x] + bk[x];
     for (size_t hh = 0; hh < heads; ++hh)
       for (size_t t = 0; t < d; ++t) s.values[(hh * n + jj) * d + t] = vr[hh * d + t] + bv[hh * d + t];
   }

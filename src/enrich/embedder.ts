@@ -31,7 +31,7 @@ export class Embedder {
   ) {}
 
   static async load(addon: NativeAddon, files: EmbeddingModelFiles, batch: BatchSettings): Promise<Embedder> {
-    const graph = await encoderGraph(files.onnxPath);
+    const graph = await encoderGraph(files.onnxPath, addon.variant);
     const native = await callNative(() =>
       addon.loadEmbeddingModel({
         modelPath: files.onnxPath,

@@ -13,7 +13,7 @@ export class SequenceClassifier {
   ) {}
 
   static async load(addon: NativeAddon, files: ClassifierModelFiles, batch: BatchSettings): Promise<SequenceClassifier> {
-    const graph = await encoderGraph(files.onnxPath);
+    const graph = await encoderGraph(files.onnxPath, addon.variant);
     const native = await callNative(() =>
       addon.loadClassifierModel({
         modelPath: files.onnxPath,
