@@ -71,6 +71,20 @@ const CASES: KernelCase[] = [
       return (r) => k.softmax(x, out, r);
     },
   },
+  {
+    // One fused attention call of the embedding benchmark's typical batch: 12 texts of 85 tokens,
+    // MiniLM's 12 heads of 32, one thread.
+    name: 'attention [12 x 85 x 384, 12 heads]',
+    repeat: 50,
+    prepare: (k) => {
+      const [b, s, h] = [12, 85, 384];
+      const [q, kk, v] = [filled(b * s * h, 8), filled(b * s * h, 9), filled(b * s * h, 10)];
+      const bias = filled(3 * h, 11);
+      const mask = new BigInt64Array(b * s).map((_, i) => (i % s < s - (i % 5) * 4 ? 1n : 0n));
+      const out = new Float32Array(b * s * h);
+      return (r) => k.attention(q, kk, v, bias, mask, b, s, 12, 1 / Math.sqrt(32), out, r);
+    },
+  },
 ];
 
 export interface KernelResult {

@@ -1,6 +1,9 @@
 // The kernels exposed directly, for the per-variant microbenchmarks and for tests that check
 // them against plain JavaScript. Each takes an optional trailing `repeat` count (default 1) so a
 // benchmark can time the kernel itself rather than the call from JavaScript.
+#include <cmath>
+
+#include "kernels/attention.h"
 #include "kernels/kernels.h"
 #include "napi/addon_data.h"
 #include "napi/args.h"
@@ -114,6 +117,41 @@ Napi::Value TopK(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// attention(q, k, v: Float32Array [batch*seq*hidden], bias: Float32Array [3*hidden],
+//           mask: BigInt64Array [batch*seq], batch, seq, heads, scale, out: Float32Array, repeat?)
+// The fused attention op's math on one thread: every batch row, all heads.
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array q = F32(info, 0, "q");
+  Napi::Float32Array k = F32(info, 1, "k");
+  Napi::Float32Array v = F32(info, 2, "v");
+  Napi::Float32Array bias = F32(info, 3, "bias");
+  Napi::BigInt64Array mask = RequireTypedArray<Napi::BigInt64Array>(
+      env, info.Length() > 4 ? info[4] : env.Undefined(), napi_bigint64_array, "mask", "BigInt64Array");
+  kernels::AttentionShape shape;
+  shape.batch = RequireSize(env, info.Length() > 5 ? info[5] : env.Undefined(), "batch", 0, 1 << 20);
+  shape.seq = RequireSize(env, info.Length() > 6 ? info[6] : env.Undefined(), "seq", 0, 1 << 16);
+  shape.heads = RequireSize(env, info.Length() > 7 ? info[7] : env.Undefined(), "heads", 1, 4096);
+  const double scale = info.Length() > 8 && info[8].IsNumber() ? info[8].As<Napi::Number>().DoubleValue() : 0.0;
+  if (!(scale > 0.0) || !std::isfinite(scale)) ThrowType(env, "scale must be a positive finite number");
+  Napi::Float32Array out = F32(info, 9, "out");
+  const size_t tokens = shape.batch * shape.seq;
+  if (tokens == 0 || q.ElementLength() % tokens != 0) ThrowType(env, "q must hold batch * seq rows");
+  shape.hidden = q.ElementLength() / tokens;
+  if (shape.hidden == 0 || shape.hidden % shape.heads != 0) ThrowType(env, "the row width must be a multiple of heads");
+  if (k.ElementLength() != q.ElementLength() || v.ElementLength() != q.ElementLength() ||
+      out.ElementLength() != q.ElementLength())
+    ThrowType(env, "q, k, v and out must have the same length");
+  if (bias.ElementLength() != 3 * shape.hidden) ThrowType(env, "bias must hold 3 * hidden floats");
+  if (mask.ElementLength() != tokens) ThrowType(env, "mask must hold batch * seq values");
+  kernels::AttentionScratch scratch;
+  for (size_t r = Repeat(info, 10); r > 0; --r)
+    for (size_t b = 0; b < shape.batch; ++b)
+      kernels::MaskedSelfAttention(q.Data(), k.Data(), v.Data(), bias.Data(), mask.Data(), shape,
+                                   static_cast<float>(scale), b, 0, shape.heads, out.Data(), scratch);
+  return env.Undefined();
+}
+
 void InitKernels(Napi::Env env, Napi::Object exports) {
   Napi::Object k = Napi::Object::New(env);
   k.Set("simd", kernels::SimdLevel());
@@ -124,6 +162,7 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   k.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
   k.Set("logSoftmax", Napi::Function::New(env, LogSoftmax, "logSoftmax"));
   k.Set("topK", Napi::Function::New(env, TopK, "topK"));
+  k.Set("attention", Napi::Function::New(env, Attention, "attention"));
   exports.Set("kernels", k);
 }
 

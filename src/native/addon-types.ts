@@ -104,6 +104,8 @@ export interface NativeKernels {
   logSoftmax(x: Float32Array, out: Float32Array, repeat?: number): void;
   /** the k largest values, best first (lower index first on ties) */
   topK(x: Float32Array, k: number, repeat?: number): { scores: Float32Array; indices: Int32Array };
+  /** The fused attention op's math (native/kernels/attention.h) on one thread; q, k, v, out: [batch, seq, hidden]. */
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, bias: Float32Array, mask: BigInt64Array, batch: number, seq: number, heads: number, scale: number, out: Float32Array, repeat?: number): void;
 }
 
 export interface ClassifierModelOptions {
