@@ -26,7 +26,10 @@
       "native/generate/seq2seq_model.cc",
       "native/kernels/kernels.cc",
       "native/kernels/attention.cc",
+      "native/kernels/gemm.cc",
       "native/attention/attention_op.cc",
+      "native/dense/dense_op.cc",
+      "native/custom_ops/op_domain.cc",
       "<!@(node -p \"require('fs').readdirSync('native/tokenizer').filter(f => f.endsWith('.cc')).map(f => 'native/tokenizer/' + f).join(' ')\")"
     ]
   },

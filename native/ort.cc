@@ -2,10 +2,11 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <sstream>
 
-#include "attention/attention_op.h"
+#include "custom_ops/op_domain.h"
 #include "errors.h"
 
 namespace tp::ort {
@@ -234,8 +235,9 @@ std::shared_ptr<Session> Session::Load(const std::string& model_path, const std:
     Check(api.SetInterOpNumThreads(options, 1), "MODEL_INVALID", "session options");
   }
 
-  // Every session may use the addon's fused attention op (a graph without it is unaffected).
-  Check(api.AddCustomOpDomain(options, AttentionOpDomain(api)), "MODEL_INVALID", "session options");
+  if (const char* prof = std::getenv("TP_ORT_PROFILE")) Check(api.EnableProfiling(options, prof), "MODEL_INVALID", "profiling");
+  // Every session may use the addon's custom ops (a graph without them is unaffected).
+  Check(api.AddCustomOpDomain(options, CustomOpDomain(api)), "MODEL_INVALID", "session options");
 
   std::shared_ptr<Session> session(new Session());
   Check(model_bytes ? api.CreateSessionFromArray(rt.env, model_bytes->data(), model_bytes->size(), options,

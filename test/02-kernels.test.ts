@@ -200,3 +200,73 @@ for (const variant of runnableVariants()) {
     t.throws(() => kernels.attention(new Float32Array(8), new Float32Array(8), new Float32Array(8), new Float32Array(12), new BigInt64Array(2), 1, 2, 2, 0, new Float32Array(8)), /scale/);
   });
 }
+
+/** erfc(a) for a >= 0 in double precision: 1 - erf's Taylor series near 0, Laplace's continued fraction beyond. */
+function erfc(a: number): number {
+  if (a < 2.5) {
+    let term = a;
+    let sum = a;
+    for (let n = 1; n < 80; n++) {
+      term *= (-a * a) / n;
+      sum += term / (2 * n + 1);
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = a;
+  for (let n = 120; n >= 1; n--) f = a + n / 2 / f;
+  return Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
+}
+
+/** 0.5 x (1 + erf(x / sqrt 2)), through erfc so that the negative tail does not cancel. */
+const gelu = (x: number): number => (x < 0 ? 0.5 * x * erfc(-x / Math.SQRT2) : 0.5 * x * (2 - erfc(x / Math.SQRT2)));
+
+/** act(x . w + bias) + residual in double precision (see kernels/gemm.h). */
+function refDense(x: Float32Array, w: Float32Array, bias: Float32Array | null, residual: Float32Array | null, activation: 'none' | 'gelu', m: number, k: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let r = 0; r < m; r++) {
+    for (let c = 0; c < n; c++) {
+      let s = bias ? bias[c]! : 0;
+      for (let i = 0; i < k; i++) s += x[r * k + i]! * w[i * n + c]!;
+      if (activation === 'gelu') s = gelu(s);
+      out[r * n + c] = s + (residual ? residual[r * n + c]! : 0);
+    }
+  }
+  return out;
+}
+
+for (const variant of runnableVariants()) {
+  const { kernels } = loadAddon(variant).addon;
+  t.test(`${variant}: fused dense kernel against its definition`, async (t) => {
+    const next = rng(91);
+    // rows around the register tile (6 or 14) and the 4-tile row block; widths around the packed
+    // panel (8, 16 or 32 columns); depths of one and of several 384-deep passes
+    const shapes = [[1, 1, 1], [5, 7, 3], [13, 40, 33], [15, 384, 64], [57, 100, 31], [29, 385, 70], [9, 800, 17], [70, 64, 96]] as const;
+    for (const [m, k, n] of shapes) {
+      const x = randomArray(m * k, next);
+      // pre-activations of standard deviation ~2, so GELU sees its curved part and both tails
+      const w = randomArray(k * n, next).map((v) => (v * 6) / Math.sqrt(k));
+      const bias = randomArray(n, next);
+      const residual = randomArray(m * n, next);
+      for (const [b, res, act] of [[null, null, 'none'], [bias, null, 'none'], [bias, null, 'gelu'], [bias, residual, 'none'], [null, residual, 'gelu']] as const) {
+        const out = new Float32Array(m * n).fill(Number.NaN);
+        kernels.dense(x, w, b, res, act, m, k, n, out);
+        const diff = maxAbsDiff(out, refDense(x, w, b, res, act, m, k, n));
+        t.ok(diff < 2e-5, `[${m}x${k}] . [${k}x${n}]${b ? ' + bias' : ''}${act === 'gelu' ? ', gelu' : ''}${res ? ' + residual' : ''}: max abs diff ${diff.toExponential(2)}`);
+      }
+    }
+    // GELU alone (k = 1, w = 1), relative error over both tails: the negative tail is tiny but
+    // must not cancel to garbage, the positive one must approach x.
+    const xs = Float32Array.from({ length: 241 }, (_, i) => -12 + i * 0.1);
+    const out = new Float32Array(xs.length);
+    kernels.dense(xs, new Float32Array([1]), null, null, 'gelu', xs.length, 1, 1, out);
+    let worst = 0;
+    xs.forEach((v, i) => {
+      const want = gelu(v);
+      if (Math.abs(want) > 1e-30) worst = Math.max(worst, Math.abs(out[i]! - want) / Math.abs(want));
+    });
+    t.ok(worst < 2e-5, `gelu on [-12, 12]: max relative error ${worst.toExponential(2)}`);
+    t.throws(() => kernels.dense(new Float32Array(6), new Float32Array(6), null, null, 'relu' as 'none', 2, 3, 2, new Float32Array(4)), /activation/);
+    t.throws(() => kernels.dense(new Float32Array(6), new Float32Array(5), null, null, 'none', 2, 3, 2, new Float32Array(4)), /k \* n/);
+    t.throws(() => kernels.dense(new Float32Array(6), new Float32Array(6), new Float32Array(3), null, 'none', 2, 3, 2, new Float32Array(4)), /bias/);
+  });
+}

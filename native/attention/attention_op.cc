@@ -3,11 +3,10 @@
 #include <atomic>
 #include <climits>
 #include <cmath>
-#include <mutex>
 #include <string>
 #include <vector>
 
-#include "errors.h"
+#include "custom_ops/op_util.h"
 #include "kernels/attention.h"
 
 namespace tp::ort {
@@ -20,30 +19,7 @@ struct AttentionKernel {
   float scale;
 };
 
-// Returns nullptr or an error status naming the op, for ORT to report.
-OrtStatus* Fail(const OrtApi* api, const std::string& message) {
-  return api->CreateStatus(ORT_INVALID_ARGUMENT, (std::string(kAttentionOp) + ": " + message).c_str());
-}
-
-#define TP_RETURN_IF_ERROR(expr)        \
-  do {                                  \
-    if (OrtStatus* _s = (expr)) return _s; \
-  } while (0)
-
-OrtStatus* ShapeOf(const OrtApi* api, const OrtValue* value, std::vector<int64_t>& dims,
-                   ONNXTensorElementDataType& type) {
-  OrtTensorTypeAndShapeInfo* info = nullptr;
-  TP_RETURN_IF_ERROR(api->GetTensorTypeAndShape(value, &info));
-  size_t rank = 0;
-  OrtStatus* status = api->GetTensorElementType(info, &type);
-  if (!status) status = api->GetDimensionsCount(info, &rank);
-  if (!status) {
-    dims.resize(rank);
-    if (rank > 0) status = api->GetDimensions(info, dims.data(), rank);
-  }
-  api->ReleaseTensorTypeAndShapeInfo(info);
-  return status;
-}
+OrtStatus* Fail(const OrtApi* api, const std::string& message) { return OpError(api, kAttentionOp, message); }
 
 struct ParallelWork {
   const float* q;
@@ -142,10 +118,8 @@ OrtStatus* CreateKernel(const OrtCustomOp*, const OrtApi* api, const OrtKernelIn
 }
 
 OrtCustomOp MakeOp() {
-  OrtCustomOp op{};
-  op.version = ORT_API_VERSION;
+  OrtCustomOp op = CpuCustomOpBase();
   op.GetName = [](const OrtCustomOp*) { return kAttentionOp; };
-  op.GetExecutionProviderType = [](const OrtCustomOp*) -> const char* { return "CPUExecutionProvider"; };
   op.GetInputTypeCount = [](const OrtCustomOp*) -> size_t { return 5; };
   op.GetInputType = [](const OrtCustomOp*, size_t i) {
     return i == 4 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 : ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
@@ -154,40 +128,17 @@ OrtCustomOp MakeOp() {
   op.GetOutputType = [](const OrtCustomOp*, size_t) { return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT; };
   op.GetInputCharacteristic = [](const OrtCustomOp*, size_t) { return INPUT_OUTPUT_REQUIRED; };
   op.GetOutputCharacteristic = [](const OrtCustomOp*, size_t) { return INPUT_OUTPUT_REQUIRED; };
-  op.GetInputMemoryType = [](const OrtCustomOp*, size_t) { return OrtMemTypeDefault; };
-  op.GetVariadicInputMinArity = [](const OrtCustomOp*) { return 1; };
-  op.GetVariadicInputHomogeneity = [](const OrtCustomOp*) { return 1; };
-  op.GetVariadicOutputMinArity = [](const OrtCustomOp*) { return 1; };
-  op.GetVariadicOutputHomogeneity = [](const OrtCustomOp*) { return 1; };
   op.CreateKernelV2 = CreateKernel;
   op.KernelComputeV2 = Compute;
   op.KernelDestroy = [](void* k) { delete static_cast<AttentionKernel*>(k); };
-  op.GetStartVersion = [](const OrtCustomOp*) { return 1; };
-  op.GetEndVersion = [](const OrtCustomOp*) { return INT_MAX; };
-  op.GetMayInplace = [](int**, int**) -> size_t { return 0; };
-  op.ReleaseMayInplace = [](int*, int*) {};
-  op.GetAliasMap = [](int**, int**) -> size_t { return 0; };
-  op.ReleaseAliasMap = [](int*, int*) {};
   return op;
 }
 
 }  // namespace
 
-OrtCustomOpDomain* AttentionOpDomain(const OrtApi& api) {
+const OrtCustomOp& AttentionOp() {
   static const OrtCustomOp op = MakeOp();
-  static std::once_flag once;
-  static OrtCustomOpDomain* domain = nullptr;
-  static std::string error;
-  std::call_once(once, [&] {
-    OrtStatus* status = api.CreateCustomOpDomain(kAttentionDomain, &domain);
-    if (!status) status = api.CustomOpDomain_Add(domain, &op);
-    if (status) {
-      error = api.GetErrorMessage(status);
-      api.ReleaseStatus(status);
-    }
-  });
-  if (!error.empty()) throw Error("NATIVE_LOAD_FAILED", "registering the fused attention op: " + error);
-  return domain;
+  return op;
 }
 
 }  // namespace tp::ort

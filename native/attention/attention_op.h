@@ -15,11 +15,9 @@
 
 namespace tp::ort {
 
-inline constexpr const char* kAttentionDomain = "ai.ticket_processor";
 inline constexpr const char* kAttentionOp = "MaskedSelfAttention";
 
-// The domain holding the op, created on first use and kept for the life of the process
-// (sessions refer to it). Throws tp::Error NATIVE_LOAD_FAILED if ORT refuses it.
-OrtCustomOpDomain* AttentionOpDomain(const OrtApi& api);
+// The op's definition, for the addon's domain (custom_ops/op_domain.h).
+const OrtCustomOp& AttentionOp();
 
 }  // namespace tp::ort

@@ -5,55 +5,22 @@
 #include <cstring>
 #include <limits>
 
+#include "kernels/vector_ops.h"
+
 namespace tp::kernels {
 
 namespace {
 
-// One register of the widest kind the variant's -march allows: 16 floats with AVX-512, 8 with
-// AVX2, 4 with SSE2 or NEON. (Wider-than-register vector types compile to slow code.)
-#if defined(__AVX512F__)
-constexpr size_t kVectorBytes = 64;
-#elif defined(__AVX2__)
-constexpr size_t kVectorBytes = 32;
-#else
-constexpr size_t kVectorBytes = 16;
-#endif
-typedef float V16 __attribute__((vector_size(kVectorBytes)));
-typedef int32_t I16 __attribute__((vector_size(kVectorBytes)));
-constexpr size_t kLanes = kVectorBytes / sizeof(float);
+using vec::Exp;
+using vec::Load;
+using vec::RoundUp;
+using vec::Splat;
+using vec::Store;
+using V16 = vec::V;
+using I16 = vec::VI;
+constexpr size_t kLanes = vec::kLanes;
 // Query rows scored together: each key-column load feeds this many FMAs.
 constexpr size_t kRows = 4;
-
-inline V16 Load(const float* p) {
-  V16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void Store(float* p, V16 v) { std::memcpy(p, &v, sizeof v); }
-inline V16 Splat(float x) { return V16{} + x; }
-inline size_t RoundUp(size_t n) { return (n + kLanes - 1) / kLanes * kLanes; }
-
-// exp(x), the Cephes expf polynomial of kernels.cc (~2e-7 relative error) in vector-extension
-// form. Rounding to the nearest integer adds and subtracts 1.5 * 2^23, which every target can
-// vectorize (SSE2 has no round instruction).
-inline V16 Exp(V16 x) {
-  const V16 lo = Splat(-87.3365447504f), hi = Splat(88.3762626647949f);
-  x = x < lo ? lo : x;
-  x = x > hi ? hi : x;
-  const V16 magic = Splat(12582912.0f);
-  const V16 n = (x * 1.44269504088896341f + magic) - magic;
-  V16 r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  V16 p = Splat(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + (r + 1.0f);
-  const I16 e = (__builtin_convertvector(n, I16) + 127) << 23;
-  return p * (V16)e;
-}
 
 // Pairwise (tree) reductions: log2(lanes) dependent steps instead of a lanes-long chain.
 inline float HorizontalSum(V16 v) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/attention.h"
+#include "kernels/gemm.h"
 #include "kernels/kernels.h"
 #include "napi/addon_data.h"
 #include "napi/args.h"
@@ -115,6 +116,38 @@ Napi::Value TopK(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// dense(x: Float32Array [m*k], w: Float32Array [k*n], bias: Float32Array [n] | null,
+//       residual: Float32Array [m*n] | null, activation: 'none' | 'gelu', m, k, n, out: Float32Array [m*n], repeat?)
+// The fused dense op's math on one thread: the weights packed once, then every row.
+Napi::Value Dense(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array x = F32(info, 0, "x");
+  Napi::Float32Array w = F32(info, 1, "w");
+  const bool has_bias = info.Length() > 2 && !info[2].IsNull() && !info[2].IsUndefined();
+  const bool has_residual = info.Length() > 3 && !info[3].IsNull() && !info[3].IsUndefined();
+  Napi::Float32Array bias = has_bias ? F32(info, 2, "bias") : Napi::Float32Array();
+  Napi::Float32Array residual = has_residual ? F32(info, 3, "residual") : Napi::Float32Array();
+  const std::string activation = info.Length() > 4 && info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : "";
+  if (activation != "none" && activation != "gelu") ThrowType(env, "activation must be 'none' or 'gelu'");
+  const size_t m = RequireSize(env, info.Length() > 5 ? info[5] : env.Undefined(), "m", 0, 1 << 24);
+  const size_t k = RequireSize(env, info.Length() > 6 ? info[6] : env.Undefined(), "k", 0, 1 << 20);
+  const size_t n = RequireSize(env, info.Length() > 7 ? info[7] : env.Undefined(), "n", 0, 1 << 20);
+  Napi::Float32Array out = F32(info, 8, "out");
+  if (x.ElementLength() != m * k) ThrowType(env, "x must hold m * k floats");
+  if (w.ElementLength() != k * n) ThrowType(env, "w must hold k * n floats");
+  if (has_bias && bias.ElementLength() != n) ThrowType(env, "bias must hold n floats");
+  if (has_residual && residual.ElementLength() != m * n) ThrowType(env, "residual must hold m * n floats");
+  if (out.ElementLength() != m * n) ThrowType(env, "out must hold m * n floats");
+  const kernels::PackedWeights packed = kernels::PackWeights(w.Data(), k, n);
+  const kernels::DenseEpilogue epilogue{has_bias ? bias.Data() : nullptr,
+                                        activation == "gelu" ? kernels::Activation::kGelu : kernels::Activation::kNone,
+                                        has_residual ? residual.Data() : nullptr};
+  kernels::DenseScratch scratch;
+  for (size_t r = Repeat(info, 9); r > 0; --r)
+    kernels::DenseRows(x.Data(), packed, epilogue, 0, m, 0, n, out.Data(), scratch);
+  return env.Undefined();
+}
+
 }  // namespace
 
 // attention(q, k, v: Float32Array [batch*seq*hidden], bias: Float32Array [3*hidden],
@@ -163,6 +196,7 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   k.Set("logSoftmax", Napi::Function::New(env, LogSoftmax, "logSoftmax"));
   k.Set("topK", Napi::Function::New(env, TopK, "topK"));
   k.Set("attention", Napi::Function::New(env, Attention, "attention"));
+  k.Set("dense", Napi::Function::New(env, Dense, "dense"));
   exports.Set("kernels", k);
 }
 
