@@ -235,7 +235,9 @@ std::shared_ptr<Session> Session::Load(const std::string& model_path, const std:
     Check(api.SetInterOpNumThreads(options, 1), "MODEL_INVALID", "session options");
   }
 
-  if (const char* prof = std::getenv("TP_ORT_PROFILE")) Check(api.EnableProfiling(options, prof), "MODEL_INVALID", "profiling");
+  // Diagnostics: ORT's per-node timings, written as <prefix>_<date>.json when the session closes.
+  if (const char* prefix = std::getenv("TICKET_PROCESSOR_ORT_PROFILE"); prefix && *prefix)
+    Check(api.EnableProfiling(options, prefix), "MODEL_INVALID", "enabling ONNX Runtime profiling");
   // Every session may use the addon's custom ops (a graph without them is unaffected).
   Check(api.AddCustomOpDomain(options, CustomOpDomain(api)), "MODEL_INVALID", "session options");
 

@@ -9,6 +9,7 @@
 
 #include "custom_ops/op_util.h"
 #include "kernels/gemm.h"
+#include "ort.h"
 
 namespace tp::ort {
 
@@ -63,8 +64,10 @@ struct ParallelWork {
   const kernels::PackedWeights* weights;
   kernels::DenseEpilogue epilogue;
   size_t rows;
-  size_t column_chunks;
-  size_t chunk_width;
+  size_t columns;
+  bool split_rows;
+  size_t unit;            // rows (a register tile) or columns (a packed panel) per unit
+  size_t units_per_task;  // units of one task: a contiguous range
   float* y;
   std::atomic<bool> out_of_memory{false};
 };
@@ -73,11 +76,12 @@ void RunTask(void* user, size_t index) {
   auto& w = *static_cast<ParallelWork*>(user);
   // ORT's pool threads run many tasks; each keeps its packing buffer between calls.
   thread_local kernels::DenseScratch scratch;
-  const size_t block = kernels::DenseRowBlock();
-  const size_t r0 = (index / w.column_chunks) * block, c0 = (index % w.column_chunks) * w.chunk_width;
+  const size_t begin = index * w.units_per_task * w.unit, end = begin + w.units_per_task * w.unit;
   try {
-    kernels::DenseRows(w.x, *w.weights, w.epilogue, r0, std::min(w.rows, r0 + block), c0, c0 + w.chunk_width, w.y,
-                       scratch);
+    if (w.split_rows)
+      kernels::DenseRows(w.x, *w.weights, w.epilogue, begin, std::min(w.rows, end), 0, w.columns, w.y, scratch);
+    else
+      kernels::DenseRows(w.x, *w.weights, w.epilogue, 0, w.rows, begin, std::min(w.columns, end), w.y, scratch);
   } catch (...) {
     // Only std::bad_alloc can get here (scratch growth); exceptions must not cross ORT's pool.
     w.out_of_memory = true;
@@ -108,6 +112,7 @@ OrtStatus* Compute(void* op_kernel, OrtKernelContext* context) noexcept {
   work.weights = &kernel.weights;
   work.epilogue.activation = kernel.activation;
   work.rows = rows;
+  work.columns = N;
   void* p = nullptr;
   TP_RETURN_IF_ERROR(api->GetTensorMutableData(const_cast<OrtValue*>(x_value), &p));
   work.x = static_cast<const float*>(p);
@@ -152,16 +157,18 @@ OrtStatus* Compute(void* op_kernel, OrtKernelContext* context) noexcept {
   TP_RETURN_IF_ERROR(api->GetTensorMutableData(output, &p));
   work.y = static_cast<float*>(p);
 
-  // Tasks: blocks of rows, and when there are few (a short batch, a classifier head's single
-  // row per text) the columns split too, so that every pool thread has several tasks.
-  const size_t panel = kernels::DensePanelWidth(), panels = (N + panel - 1) / panel;
-  const size_t row_blocks = (rows + kernels::DenseRowBlock() - 1) / kernels::DenseRowBlock();
-  constexpr size_t kMinTasks = 16;
-  const size_t wanted = std::min(panels, std::max<size_t>(1, (kMinTasks + row_blocks - 1) / row_blocks));
-  const size_t panels_per_chunk = (panels + wanted - 1) / wanted;
-  work.chunk_width = panels_per_chunk * panel;
-  work.column_chunks = (panels + panels_per_chunk - 1) / panels_per_chunk;
-  TP_RETURN_IF_ERROR(api->KernelContext_ParallelFor(context, RunTask, row_blocks * work.column_chunks, 0, &work));
+  // One contiguous range per pool thread, like MLAS splits its GEMMs: each thread then reads each
+  // chunk of W once for all its rows. Rows are split when there are enough of them, else columns
+  // (a classifier head's single row per text).
+  const size_t threads = std::max(1, Info().intra_threads);
+  const size_t tile = kernels::DenseTileRows(), panel = kernels::DensePanelWidth();
+  const size_t tiles = (rows + tile - 1) / tile, panels = (N + panel - 1) / panel;
+  work.split_rows = tiles >= 2 * threads || tiles >= panels;
+  const size_t units = work.split_rows ? tiles : panels;
+  const size_t tasks = std::min(threads, units);
+  work.units_per_task = (units + tasks - 1) / tasks;
+  work.unit = work.split_rows ? tile : panel;
+  TP_RETURN_IF_ERROR(api->KernelContext_ParallelFor(context, RunTask, (units + work.units_per_task - 1) / work.units_per_task, 0, &work));
   return work.out_of_memory ? api->CreateStatus(ORT_FAIL, "Dense: out of memory") : nullptr;
 }
 

@@ -1,6 +1,7 @@
 #include "kernels/gemm.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "kernels/vector_ops.h"
@@ -20,40 +21,26 @@ using vec::V;
 constexpr size_t kPanelVectors = 2;
 constexpr size_t kPanel = kPanelVectors * kLanes;
 constexpr size_t kTileRows = vec::kRegisters >= 32 ? 14 : 6;
-// Depth of one pass: a panel slice of kDepth x kPanel floats (48 KiB with AVX-512) is what the
-// tiles of a row block reuse; deeper layers (the feed-forward output's k = 1536 or 3072) are
-// summed over several passes.
+// Depth of one pass: a tile's slice of X (kTileRows x kDepth floats, 21 KiB with AVX-512) stays in
+// L1 while the panels of a column chunk pass under it; deeper layers (the feed-forward output's
+// k = 1536 or 3072) are summed over several passes.
 constexpr size_t kDepth = 384;
-// Rows packed at a time: 4 tiles; small enough that a layer of a few hundred rows still splits
-// into several tasks for the thread pool.
-constexpr size_t kRowBlock = 4 * kTileRows;
+// Columns per chunk: the part of packed W one pass reads (kDepth x kChunk floats, 384 KiB)
+// stays in L2 while every row tile of the call passes over it.
+constexpr size_t kChunk = 256 / kPanel * kPanel;
 
-// packed[t][i][r] = x[(t * kTileRows + r) * ld + i] for the rows of one block (zero past `rows`):
-// each tile's rows interleaved, so that the inner loop reads one contiguous kTileRows floats
-// per step of the sum.
-void PackRows(const float* x, size_t ld, size_t rows, size_t depth, float* packed) {
-  for (size_t t0 = 0; t0 < rows; t0 += kTileRows) {
-    const size_t r_end = std::min(kTileRows, rows - t0);
-    for (size_t i = 0; i < depth; ++i) {
-      size_t r = 0;
-      for (; r < r_end; ++r) packed[r] = x[(t0 + r) * ld + i];
-      for (; r < kTileRows; ++r) packed[r] = 0.0f;
-      packed += kTileRows;
-    }
-  }
-}
-
-// y[r][0:cols] (+)= sum_i a[i][r] * b[i][0:kPanel] for r < rows: the register tile. `accumulate`
-// adds to what an earlier pass stored.
-void Tile(const float* a, const float* b, size_t depth, float* y, size_t ldy, bool accumulate, size_t rows,
+// y[r][0:cols] (+)= sum_i x[r][i] * b[i][0:kPanel] for r < kTileRows: the register tile. x is read
+// in place (row stride ldx), so X is never repacked: each step broadcasts one float of each of
+// the tile's rows against one row of the packed panel. `accumulate` adds to what an earlier pass
+// stored; only the first `rows` rows and `cols` columns are stored.
+void Tile(const float* x, size_t ldx, const float* b, size_t depth, float* y, size_t ldy, bool accumulate, size_t rows,
           size_t cols) {
   V acc[kTileRows][kPanelVectors] = {};
   for (size_t i = 0; i < depth; ++i) {
     V w[kPanelVectors];
     for (size_t v = 0; v < kPanelVectors; ++v) w[v] = Load(b + v * kLanes);
     for (size_t r = 0; r < kTileRows; ++r)
-      for (size_t v = 0; v < kPanelVectors; ++v) acc[r][v] += a[r] * w[v];
-    a += kTileRows;
+      for (size_t v = 0; v < kPanelVectors; ++v) acc[r][v] += x[r * ldx + i] * w[v];
     b += kPanel;
   }
   for (size_t r = 0; r < rows; ++r) {
@@ -127,17 +114,21 @@ void Epilogue(float* y, size_t ldy, size_t rows, size_t col_begin, size_t cols, 
 
 size_t DensePanelWidth() { return kPanel; }
 
-size_t DenseRowBlock() { return kRowBlock; }
+size_t DenseTileRows() { return kTileRows; }
 
 PackedWeights PackWeights(const float* w, size_t k, size_t n) {
   PackedWeights packed;
   packed.k = k;
   packed.n = n;
   const size_t panels = (n + kPanel - 1) / kPanel;
-  packed.panels.assign(panels * k * kPanel, 0.0f);
+  constexpr size_t kAlignFloats = 64 / sizeof(float);
+  packed.storage.assign(panels * k * kPanel + kAlignFloats, 0.0f);
+  float* base = packed.storage.data();
+  base += (kAlignFloats - (reinterpret_cast<uintptr_t>(base) / sizeof(float)) % kAlignFloats) % kAlignFloats;
+  packed.panels = base;
   for (size_t p = 0; p < panels; ++p) {
     const size_t c0 = p * kPanel, cols = std::min(kPanel, n - c0);
-    float* panel = packed.panels.data() + p * k * kPanel;
+    float* panel = base + p * k * kPanel;
     for (size_t i = 0; i < k; ++i) std::memcpy(panel + i * kPanel, w + i * n + c0, cols * sizeof(float));
   }
   return packed;
@@ -155,23 +146,30 @@ void DenseRows(const float* x, const PackedWeights& w, const DenseEpilogue& epil
              epilogue.residual ? epilogue.residual + row_begin * n : nullptr);
     return;
   }
-  scratch.packed_rows.resize(((kRowBlock + kTileRows - 1) / kTileRows) * kTileRows * std::min(k, kDepth));
-  float* packed = scratch.packed_rows.data();
-  for (size_t r0 = row_begin; r0 < row_end; r0 += kRowBlock) {
-    const size_t rows = std::min(kRowBlock, row_end - r0);
-    float* y_block = y + r0 * n;
-    const float* residual = epilogue.residual ? epilogue.residual + r0 * n : nullptr;
-    for (size_t i0 = 0; i0 < k; i0 += kDepth) {
-      const size_t depth = std::min(kDepth, k - i0);
-      const bool last = i0 + depth == k;
-      PackRows(x + r0 * k + i0, k, rows, depth, packed);
-      for (size_t c0 = col_begin; c0 < col_end; c0 += kPanel) {
-        const size_t cols = std::min(kPanel, col_end - c0);
-        const float* panel = w.panels.data() + (c0 / kPanel) * k * kPanel + i0 * kPanel;
-        for (size_t t0 = 0; t0 < rows; t0 += kTileRows)
-          Tile(packed + t0 * depth, panel, depth, y_block + t0 * n + c0, n, i0 > 0, std::min(kTileRows, rows - t0),
-               cols);
-        if (last) Epilogue(y_block, n, rows, c0, cols, epilogue, residual);
+  for (size_t i0 = 0; i0 < k; i0 += kDepth) {
+    const size_t depth = std::min(kDepth, k - i0);
+    const bool last = i0 + depth == k;
+    for (size_t chunk = col_begin; chunk < col_end; chunk += kChunk) {
+      const size_t chunk_end = std::min(col_end, chunk + kChunk);
+      for (size_t t0 = row_begin; t0 < row_end; t0 += kTileRows) {
+        const size_t rows = std::min(kTileRows, row_end - t0);
+        const float* tile_x = x + t0 * k + i0;
+        size_t ldx = k;
+        if (rows < kTileRows) {
+          // The last, partial tile: its rows copied and zero-padded, not read past the end of X.
+          scratch.partial_tile.assign(kTileRows * depth, 0.0f);
+          for (size_t r = 0; r < rows; ++r)
+            std::memcpy(scratch.partial_tile.data() + r * depth, tile_x + r * k, depth * sizeof(float));
+          tile_x = scratch.partial_tile.data();
+          ldx = depth;
+        }
+        for (size_t c0 = chunk; c0 < chunk_end; c0 += kPanel) {
+          const float* panel = w.panels + (c0 / kPanel) * k * kPanel + i0 * kPanel;
+          Tile(tile_x, ldx, panel, depth, y + t0 * n + c0, n, i0 > 0, rows, std::min(kPanel, chunk_end - c0));
+        }
+        if (last)
+          Epilogue(y + t0 * n, n, rows, chunk, chunk_end - chunk, epilogue,
+                   epilogue.residual ? epilogue.residual + t0 * n : nullptr);
       }
     }
   }

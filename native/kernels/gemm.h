@@ -5,9 +5,10 @@
 // registers (14 rows x 2 registers with AVX-512's 32 registers, 6 x 2 with AVX2's and SSE's 16).
 //
 // The weights are packed once, when a model loads, into column panels laid out in the order
-// the inner loop reads them; the activations are packed per call, a block of rows at a time, so
-// that the inner loop reads both sequentially (BLIS-style blocking: a panel of W stays in L1
-// while a block of X, in L2, streams past it).
+// the inner loop reads them; the activations are read in place. A chunk of W's columns (one pass
+// deep) stays in L2 while every row tile of the call passes over it, and a tile's rows of X stay
+// in L1 while the chunk's panels pass under them. Threads should get one large contiguous range
+// each, not many small ones, so that each reuses its chunks of W across all its rows.
 #pragma once
 
 #include <cstddef>
@@ -19,10 +20,19 @@ enum class Activation { kNone, kGelu };
 
 // W [k][n] row-major, repacked: ceil(n / PanelWidth()) panels of [k][PanelWidth()] floats,
 // columns past n zero.
+// The panels start on a 64-byte boundary: every vector load of a panel row is then one cache
+// line, never two.
 struct PackedWeights {
   size_t k = 0;
   size_t n = 0;
-  std::vector<float> panels;
+  const float* panels = nullptr;  // into storage
+  std::vector<float> storage;
+
+  PackedWeights() = default;
+  PackedWeights(PackedWeights&&) = default;  // a moved vector keeps its buffer: panels stays valid
+  PackedWeights& operator=(PackedWeights&&) = default;
+  PackedWeights(const PackedWeights&) = delete;
+  PackedWeights& operator=(const PackedWeights&) = delete;
 };
 
 // Columns per packed panel in this variant (a multiple of the vector width).
@@ -36,13 +46,14 @@ struct DenseEpilogue {
   const float* residual = nullptr;  // [m][n] like the output, added after the activation, or null
 };
 
-// Per-thread working memory (the packed block of X), reused across calls.
+// Per-thread working memory (a partial last tile of X, zero-padded), reused across calls.
 struct DenseScratch {
-  std::vector<float> packed_rows;
+  std::vector<float> partial_tile;
 };
 
-// Rows per task of DenseRows: how the caller should split m for threads.
-size_t DenseRowBlock();
+// Rows of the register tile: row ranges given to DenseRows should be multiples of it (except
+// the last), so that only the end of X needs a partial tile.
+size_t DenseTileRows();
 
 // y[r][c] = act(sum_i x[r][i] * w[i][c] + bias[c]) + residual[r][c] for rows r in
 // [row_begin, row_end) and columns c in [col_begin, col_end); x is [m][k], y and residual are

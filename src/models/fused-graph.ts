@@ -1,35 +1,63 @@
-// What the addon loads for an encoder's ONNX file: the graph with its attention blocks fused
-// into the addon's MaskedSelfAttention op (src/models/attention-fusion, native/attention/) when
-// any matched, otherwise the file itself. TICKET_PROCESSOR_FUSE_ATTENTION=0 turns it off (to
-// compare, or to rule it out when a model misbehaves). The generic variant never fuses: its
-// kernel is 4 floats wide, while ONNX Runtime's own attention picks AVX2/AVX-512 at run time
-// whatever variant is loaded, and was faster in `npm run bench` (README, Benchmarks).
+// What the addon loads for an encoder's ONNX file: the graph rewritten to use the addon's own
+// ops where they are faster than ONNX Runtime's, otherwise the file itself.
+//   attention  each self-attention block -> ai.ticket_processor MaskedSelfAttention
+//              (src/models/attention-fusion, native/attention/)
+//   dense      each MatMul with constant weights, with the bias Add, GELU or residual Add after
+//              it -> ai.ticket_processor Dense (src/models/dense-fusion, native/dense/).
+//              Opt-in, TICKET_PROCESSOR_FUSE_DENSE=1: end to end it measured equal to ONNX
+//              Runtime's MLAS GEMM plus its separate Adds and Gelu (README, Benchmarks), and its
+//              packed weights are a second copy of the model's matrices.
+// TICKET_PROCESSOR_FUSE_ATTENTION=0 turns the attention rewrite off (to compare, or to rule it
+// out when a model misbehaves). The generic variant uses neither: its kernels are 4 floats wide,
+// while ONNX Runtime picks AVX2/AVX-512 at run time whatever variant is loaded.
+// The model is decoded once and encoded once, however many rewrites apply.
 import { readFile } from 'node:fs/promises';
 
 import { TicketProcessorError } from '../errors.js';
 import type { CpuVariant } from '../native/addon-types.js';
-import { fuseAttention } from './attention-fusion/index.js';
+import { fuseAttentionBlocks } from './attention-fusion/index.js';
+import { GraphView } from './attention-fusion/graph-view.js';
+import { decodeModel, encodeModel, reencodeBlocker } from './attention-fusion/model-bytes.js';
+import { fuseDenseLayers } from './dense-fusion/index.js';
 
 export interface EncoderGraph {
   /** The rewritten graph; undefined when the file is loaded as it is. */
   modelBytes?: Uint8Array;
   /** Attention blocks replaced by the fused op. */
   fusedAttention: number;
+  /** MatMuls (with what followed them) replaced by the Dense op. */
+  fusedDense: number;
 }
 
-export function attentionFusionEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.TICKET_PROCESSOR_FUSE_ATTENTION !== '0';
+export interface FusionSettings {
+  attention: boolean;
+  dense: boolean;
 }
+
+/** Which rewrites apply to encoders loaded by this CPU variant, after the environment's say. */
+export function fusionSettings(variant: CpuVariant, env: NodeJS.ProcessEnv = process.env): FusionSettings {
+  return {
+    attention: env.TICKET_PROCESSOR_FUSE_ATTENTION !== '0' && (variant === 'avx2' || variant === 'avx512'),
+    dense: env.TICKET_PROCESSOR_FUSE_DENSE === '1' && variant !== 'generic',
+  };
+}
+
+const AS_IS: EncoderGraph = { fusedAttention: 0, fusedDense: 0 };
 
 export async function encoderGraph(onnxPath: string, variant: CpuVariant): Promise<EncoderGraph> {
-  if (!attentionFusionEnabled() || variant === 'generic') return { fusedAttention: 0 };
+  const settings = fusionSettings(variant);
+  if (!settings.attention && !settings.dense) return AS_IS;
   const bytes = await readFile(onnxPath);
   try {
-    const { model, fused } = fuseAttention(bytes);
-    return fused > 0 ? { modelBytes: model, fusedAttention: fused } : { fusedAttention: 0 };
+    const model = decodeModel(bytes, 'encoderGraph');
+    if (reencodeBlocker(new GraphView(model), bytes)) return AS_IS;
+    const fusedAttention = settings.attention ? fuseAttentionBlocks(model) : 0;
+    const fusedDense = settings.dense ? fuseDenseLayers(model).fused : 0;
+    if (fusedAttention + fusedDense === 0) return AS_IS;
+    return { modelBytes: encodeModel(model), fusedAttention, fusedDense };
   } catch (e) {
     // Not an ONNX model: the addon loads the file as it is and ONNX Runtime's error names it.
-    if (e instanceof TicketProcessorError && e.code === 'MODEL_INVALID') return { fusedAttention: 0 };
+    if (e instanceof TicketProcessorError && e.code === 'MODEL_INVALID') return AS_IS;
     throw e;
   }
 }

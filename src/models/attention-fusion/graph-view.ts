@@ -59,6 +59,15 @@ export function isOnnxOp(node: NodeProto | undefined, opType: string): node is N
   return node !== undefined && node.opType === opType && (!node.domain || node.domain === 'ai.onnx');
 }
 
+/** The input of a two-input node other than `name`; undefined unless `name` is exactly one of the two. */
+export function otherInput(node: NodeProto, name: string): string | undefined {
+  if (node.input?.length !== 2) return undefined;
+  const [a, b] = node.input as [string, string];
+  if (a === name && b !== name) return b;
+  if (b === name && a !== name) return a;
+  return undefined;
+}
+
 export function sameInts(a: readonly number[] | undefined, b: readonly number[]): boolean {
   return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
 }
@@ -110,6 +119,16 @@ export function tensorValues(t: TensorProto): number[] | undefined {
 export function floatTensor(name: string, dims: number[], values: ArrayLike<number>): TensorProto {
   const data = Float32Array.from(values);
   return { name, dims, dataType: DataType.FLOAT, rawData: new Uint8Array(data.buffer) };
+}
+
+/**
+ * Imports `domain` at `version` unless the model already imports it at that version or later:
+ * ONNX Runtime resolves a node's op by its domain's imported version, and a custom op registered
+ * "since version 1" is found for any version >= 1.
+ */
+export function ensureOpsetImport(model: ModelProto, domain: string, version = 1): void {
+  const imports = (model.opsetImport ??= []);
+  if (!imports.some((o) => o.domain === domain && toNumber(o.version) >= version)) imports.push({ domain, version });
 }
 
 export class GraphView {
@@ -222,6 +241,17 @@ export class GraphView {
 
   consumersOf(name: string): NodeProto[] {
     return this.consumers.get(name) ?? [];
+  }
+
+  /** A graph output or a name read inside a subgraph: something outside the main graph's nodes reads it. */
+  isPinned(name: string): boolean {
+    return this.pinned.has(name);
+  }
+
+  /** The one node that reads `name`, when nothing else does (no other node, not a graph output, no subgraph). */
+  soleConsumer(name: string): NodeProto | undefined {
+    const consumers = this.consumersOf(name);
+    return consumers.length === 1 && !this.pinned.has(name) ? consumers[0] : undefined;
   }
 
   /** A value name not used anywhere in the main graph yet. */

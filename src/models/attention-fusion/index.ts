@@ -23,18 +23,15 @@
 // mask[b, j] != 0 of scale * (q_i + bq) . (k_j + bk), times (v_j + bv); padded keys weigh
 // exactly 0, every query row (padded or not) is computed.
 
-import onnxProto from 'onnx-proto';
-
 import { TicketProcessorError } from '../../errors.js';
 import type { AttentionBlock } from './attention-block.js';
 import { matchBertAttention } from './bert-attention.js';
 import { matchDistilBertAttention } from './distilbert-attention.js';
-import { GraphView, isExternal, isOnnxOp, type ModelProto, type NodeProto, toNumber } from './graph-view.js';
+import { GraphView, isOnnxOp, type ModelProto, type NodeProto } from './graph-view.js';
+import { decodeModel, encodeModel, reencodeBlocker } from './model-bytes.js';
 import { type AttentionFusionTarget, replaceBlocks } from './replace-blocks.js';
 
 export { TP_ATTENTION_DOMAIN, TP_ATTENTION_OP, type AttentionFusionTarget } from './replace-blocks.js';
-
-const { onnx } = onnxProto;
 
 export interface AttentionFusionResult {
   /** The rewritten model, or the input bytes themselves when nothing was fused. */
@@ -53,26 +50,29 @@ const MATCHERS = [matchBertAttention, matchDistilBertAttention] as const;
  * file). Throws a MODEL_INVALID TicketProcessorError when the bytes are not an ONNX model.
  */
 export function fuseAttention(bytes: Uint8Array, target: AttentionFusionTarget = 'ticket-processor'): AttentionFusionResult {
+  checkTarget(target);
+  const model = decodeModel(bytes, 'fuseAttention');
+  const skipped = reencodeBlocker(new GraphView(model), bytes);
+  if (skipped) return { model: bytes, fused: 0, skipped };
+  const fused = fuseAttentionBlocks(model, target);
+  return fused > 0 ? { model: encodeModel(model), fused } : { model: bytes, fused: 0 };
+}
+
+/**
+ * The same rewrite on a decoded model, in place (for callers that chain several rewrites on one
+ * decode; they check reencodeBlocker first). Returns the number of blocks replaced.
+ */
+export function fuseAttentionBlocks(model: ModelProto, target: AttentionFusionTarget = 'ticket-processor'): number {
+  checkTarget(target);
+  const g = new GraphView(model);
+  const blocks = findBlocks(g);
+  return blocks.length === 0 ? 0 : replaceBlocks(g, blocks, target);
+}
+
+function checkTarget(target: AttentionFusionTarget): void {
   if (!TARGETS.includes(target)) {
     throw new TicketProcessorError('INPUT_INVALID', `fuseAttention: target must be one of ${TARGETS.join(', ')}, got ${String(target)}.`);
   }
-  const model = decode(bytes);
-  const unchanged = (skipped?: string): AttentionFusionResult => ({ model: bytes, fused: 0, ...(skipped ? { skipped } : {}) });
-
-  const g = new GraphView(model);
-  // The tensors live in files next to the model, which re-encoding these bytes would not carry
-  // along (and the bias concat could not read); such a model is used as it is.
-  if (g.allTensors().some(isExternal)) return unchanged('the model stores tensors as external data; left unchanged');
-  // protobufjs drops fields it does not know (onnx-proto follows ONNX 1.10, IR 8), so re-encoding
-  // a newer model would silently lose them. `.len` sizes the message without copying tensor data.
-  if (onnx.ModelProto.encode(model).len !== bytes.length) {
-    return unchanged('the model has protobuf fields this reader does not know (newer ONNX IR); left unchanged');
-  }
-
-  const blocks = findBlocks(g);
-  if (blocks.length === 0) return unchanged();
-  const fused = replaceBlocks(g, blocks, target);
-  return { model: onnx.ModelProto.encode(model).finish(), fused };
 }
 
 /** Every matched block, found before anything is edited (matchers read the unmodified graph). */
@@ -91,27 +91,4 @@ function findBlocks(g: GraphView): AttentionBlock[] {
     }
   }
   return blocks;
-}
-
-function decode(bytes: Uint8Array): ModelProto {
-  if (!(bytes instanceof Uint8Array)) {
-    throw new TicketProcessorError('INPUT_INVALID', 'fuseAttention expects the bytes of an ONNX model (a Uint8Array or Buffer).');
-  }
-  let model: ModelProto;
-  try {
-    model = onnx.ModelProto.decode(bytes);
-  } catch (e) {
-    throw new TicketProcessorError(
-      'MODEL_INVALID',
-      `Not a valid ONNX model (${(e as Error).message}). The file is probably truncated or corrupt: download it again.`,
-      { cause: e },
-    );
-  }
-  if (!model.graph || !(toNumber(model.irVersion ?? 0) > 0) || (model.graph.node?.length ?? 0) === 0) {
-    throw new TicketProcessorError(
-      'MODEL_INVALID',
-      'Not a valid ONNX model (no IR version or no graph nodes). The file is probably truncated or corrupt: download it again.',
-    );
-  }
-  return model;
 }

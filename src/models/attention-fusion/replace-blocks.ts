@@ -9,7 +9,7 @@
 import onnxProto from 'onnx-proto';
 
 import type { AttentionBlock } from './attention-block.js';
-import { DataType, floatTensor, type GraphView, type NodeProto, tensorValues, toNumber } from './graph-view.js';
+import { DataType, ensureOpsetImport, floatTensor, type GraphView, type NodeProto, tensorValues } from './graph-view.js';
 
 const { onnx } = onnxProto;
 
@@ -68,7 +68,7 @@ export function replaceBlocks(g: GraphView, blocks: AttentionBlock[], target: At
   }
   g.refresh();
   g.removeDead(orphaned);
-  ensureOpsetImport(g, target === 'ort-contrib' ? ORT_CONTRIB_DOMAIN : TP_ATTENTION_DOMAIN);
+  ensureOpsetImport(g.model, target === 'ort-contrib' ? ORT_CONTRIB_DOMAIN : TP_ATTENTION_DOMAIN);
   if (!g.isTopologicallySorted()) g.sortTopologically();
   return blocks.length;
 }
@@ -84,9 +84,4 @@ function concatBiases(block: AttentionBlock): Float32Array {
     out.set(values, i * h);
   });
   return out;
-}
-
-function ensureOpsetImport(g: GraphView, domain: string): void {
-  const imports = (g.model.opsetImport ??= []);
-  if (!imports.some((o) => o.domain === domain && toNumber(o.version) >= 1)) imports.push({ domain, version: 1 });
 }
