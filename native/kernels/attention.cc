@@ -19,8 +19,10 @@ using vec::Store;
 using V16 = vec::V;
 using I16 = vec::VI;
 constexpr size_t kLanes = vec::kLanes;
-// Query rows scored together: each key-column load feeds this many FMAs.
-constexpr size_t kRows = 4;
+// Query rows scored together: each key-column load feeds this many FMAs. With 32 vector
+// registers, 12 rows x 2 column blocks = 24 accumulators (the FMA units need at least 8 chains in
+// flight, and the loads must not outnumber the FMAs); with 16, 4 x 2.
+constexpr size_t kRows = vec::kRegisters >= 32 ? 12 : 4;
 
 // Pairwise (tree) reductions: log2(lanes) dependent steps instead of a lanes-long chain.
 inline float HorizontalSum(V16 v) {
@@ -105,7 +107,8 @@ void WeightedValues(const float* weights, size_t stride, const float* values, si
 template <size_t C>
 void WeightedValuesRows(const float* weights, size_t stride, const float* values, size_t n, const float* inv,
                         float* const* out, size_t rows) {
-  constexpr size_t kBlock = C <= 2 ? 4 : C <= 4 ? 2 : 1;
+  // Rows per block: about 24 accumulators with 32 registers, 8 with 16.
+  constexpr size_t kBlock = vec::kRegisters >= 32 ? (C <= 2 ? 12 : C <= 4 ? 6 : C <= 8 ? 3 : 1) : (C <= 2 ? 4 : C <= 4 ? 2 : 1);
   size_t r = 0;
   for (; r + kBlock <= rows; r += kBlock)
     WeightedValues<C, kBlock>(weights + r * stride, stride, values, n, inv + r, out + r);
@@ -163,11 +166,20 @@ void MaskedSelfAttention(const float* q, const float* k, const float* v, const f
   s.keys_t.assign(heads * d * padded, 0.0f);
   s.values.resize(heads * n * d);
   s.queries.assign(heads * S * d + kRows * d, 0.0f);
+  // K^T is written a block of 16 keys at a time: their rows stay in L1 while each column x is
+  // gathered into one run of 16 floats (one cache line), instead of one scattered store per float.
+  constexpr size_t kKeyBlock = 16;
+  const float* key_rows[kKeyBlock];
+  for (size_t jb = 0; jb < n; jb += kKeyBlock) {
+    const size_t count = std::min(kKeyBlock, n - jb);
+    for (size_t j = 0; j < count; ++j) key_rows[j] = k + (row0 + static_cast<size_t>(s.valid[jb + j])) * H + off;
+    for (size_t x = 0; x < width; ++x) {
+      float* column = s.keys_t.data() + x * padded + jb;
+      for (size_t j = 0; j < count; ++j) column[j] = key_rows[j][x] + bk[x];
+    }
+  }
   for (size_t jj = 0; jj < n; ++jj) {
-    const size_t token = row0 + static_cast<size_t>(s.valid[jj]);
-    const float* kr = k + token * H + off;
-    const float* vr = v + token * H + off;
-    for (size_t x = 0; x < width; ++x) s.keys_t[x * padded + jj] = kr[x] + bk[x];
+    const float* vr = v + (row0 + static_cast<size_t>(s.valid[jj])) * H + off;
     for (size_t hh = 0; hh < heads; ++hh)
       for (size_t t = 0; t < d; ++t) s.values[(hh * n + jj) * d + t] = vr[hh * d + t] + bv[hh * d + t];
   }
