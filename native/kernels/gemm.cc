@@ -62,52 +62,57 @@ void Tile(const float* x, size_t ldx, const float* b, size_t depth, float* y, si
 // 0.5 x (1 + erf(x / sqrt 2)) through erfc(|x| / sqrt 2) (Numerical Recipes' Chebyshev fit
 // erfcc, fractional error < 1.2e-7): 0.5 x erfc(z) for x < 0, x - 0.5 x erfc(z) otherwise, so
 // that the tail of large negative x keeps its relative precision instead of cancelling.
-inline V Gelu(V x) {
-  const V z = (x < 0.0f ? -x : x) * 0.70710678118654752f;
-  const V t = 1.0f / (1.0f + 0.5f * z);
-  V p = Splat(0.17087277f);
-  p = p * t - 0.82215223f;
-  p = p * t + 1.48851587f;
-  p = p * t - 1.13520398f;
-  p = p * t + 0.27886807f;
-  p = p * t - 0.18628806f;
-  p = p * t + 0.09678418f;
-  p = p * t + 0.37409196f;
-  p = p * t + 1.00002368f;
-  p = p * t - 1.26551223f;
-  const V half_x_erfc = 0.5f * x * (t * vec::Exp(p - z * z));
-  return x < 0.0f ? half_x_erfc : x - half_x_erfc;
+// kUnroll vectors at a time, each step interleaved across them: one vector's chain (a division,
+// a degree-9 polynomial, exp) is ~100 cycles of latency, so one at a time leaves the FMA units
+// mostly idle.
+constexpr size_t kUnroll = 4;
+
+inline void Gelu(V (&x)[kUnroll]) {
+  V z[kUnroll], t[kUnroll], p[kUnroll];
+  for (size_t u = 0; u < kUnroll; ++u) {
+    z[u] = (x[u] < 0.0f ? -x[u] : x[u]) * 0.70710678118654752f;
+    t[u] = 1.0f / (1.0f + 0.5f * z[u]);
+    p[u] = Splat(0.17087277f);
+  }
+  for (const float c : {-0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f, -0.18628806f, 0.09678418f, 0.37409196f,
+                        1.00002368f, -1.26551223f})
+    for (size_t u = 0; u < kUnroll; ++u) p[u] = p[u] * t[u] + c;
+  for (size_t u = 0; u < kUnroll; ++u) {
+    const V half_x_erfc = 0.5f * x[u] * (t[u] * vec::Exp(p[u] - z[u] * z[u]));
+    x[u] = x[u] < 0.0f ? half_x_erfc : x[u] - half_x_erfc;
+  }
 }
 
-inline V Finish(V sum, const float* bias, Activation activation, const float* residual) {
-  if (bias) sum += Load(bias);
-  if (activation == Activation::kGelu) sum = Gelu(sum);
-  if (residual) sum += Load(residual);
-  return sum;
+// act(v + bias) + residual over one row segment of n floats, in place.
+void FinishRow(float* v, size_t n, const float* bias, Activation activation, const float* residual) {
+  if (bias)
+    for (size_t c = 0; c < n; ++c) v[c] += bias[c];
+  if (activation == Activation::kGelu) {
+    constexpr size_t kBlock = kUnroll * kLanes;
+    for (size_t c = 0; c < n; c += kBlock) {
+      // The last block goes through the same code, padded with zeros.
+      const size_t count = std::min(kBlock, n - c);
+      float padded[kBlock] = {};
+      float* at = count == kBlock ? v + c : padded;
+      if (count < kBlock) std::memcpy(padded, v + c, count * sizeof(float));
+      V x[kUnroll];
+      for (size_t u = 0; u < kUnroll; ++u) x[u] = Load(at + u * kLanes);
+      Gelu(x);
+      for (size_t u = 0; u < kUnroll; ++u) Store(at + u * kLanes, x[u]);
+      if (count < kBlock) std::memcpy(v + c, padded, count * sizeof(float));
+    }
+  }
+  if (residual)
+    for (size_t c = 0; c < n; ++c) v[c] += residual[c];
 }
 
 // The epilogue over y[rows][col_begin : col_begin + cols], while the block is still in cache.
 void Epilogue(float* y, size_t ldy, size_t rows, size_t col_begin, size_t cols, const DenseEpilogue& e,
               const float* residual) {
   if (!e.bias && e.activation == Activation::kNone && !residual) return;
-  const float* bias = e.bias ? e.bias + col_begin : nullptr;
-  for (size_t r = 0; r < rows; ++r) {
-    float* out = y + r * ldy + col_begin;
-    const float* res = residual ? residual + r * ldy + col_begin : nullptr;
-    size_t c = 0;
-    for (; c + kLanes <= cols; c += kLanes)
-      Store(out + c, Finish(Load(out + c), bias ? bias + c : nullptr, e.activation, res ? res + c : nullptr));
-    if (c < cols) {
-      // The last few columns go through the same vector code, padded with zeros.
-      float sum[kLanes] = {}, b[kLanes] = {}, rv[kLanes] = {};
-      const size_t tail = cols - c;
-      std::memcpy(sum, out + c, tail * sizeof(float));
-      if (bias) std::memcpy(b, bias + c, tail * sizeof(float));
-      if (res) std::memcpy(rv, res + c, tail * sizeof(float));
-      Store(sum, Finish(Load(sum), bias ? b : nullptr, e.activation, res ? rv : nullptr));
-      std::memcpy(out + c, sum, tail * sizeof(float));
-    }
-  }
+  for (size_t r = 0; r < rows; ++r)
+    FinishRow(y + r * ldy + col_begin, cols, e.bias ? e.bias + col_begin : nullptr, e.activation,
+              residual ? residual + r * ldy + col_begin : nullptr);
 }
 
 }  // namespace
