@@ -14,8 +14,9 @@ import { benchTexts, benchTickets } from './workload.js';
 interface Common {
   name: string;
   texts: number;
-  repeats: number;
   threads: number;
+  /** extra environment for the contestant's process (e.g. TICKET_PROCESSOR_FUSE_DENSE=1) */
+  env?: Record<string, string>;
 }
 
 export type ContestantSpec = Common &

@@ -85,6 +85,20 @@ const CASES: KernelCase[] = [
       return (r) => k.attention(q, kk, v, bias, mask, b, s, 12, 1 / Math.sqrt(32), out, r);
     },
   },
+  {
+    // The opt-in Dense op's feed-forward layer on the same batch: [1020 x 384] . [384 x 1536] + bias,
+    // GELU, one thread (2 x 1020 x 384 x 1536 = 1.2 GFLOP per call).
+    name: 'dense [1020 x 384] . [384 x 1536], bias, gelu',
+    repeat: 5,
+    prepare: (k) => {
+      const [m, kk, n] = [1020, 384, 1536];
+      const x = filled(m * kk, 12);
+      const w = filled(kk * n, 13).map((v) => v / 20);
+      const bias = filled(n, 14);
+      const out = new Float32Array(m * n);
+      return (r) => k.dense(x, w, bias, null, 'gelu', m, kk, n, out, r);
+    },
+  },
 ];
 
 export interface KernelResult {

@@ -12,11 +12,9 @@
 //                   throughput for embeddings and classification, and how close q8's outputs are
 // Each contestant runs in its own process; the contestants of a table run interleaved, round after
 // round (--repeats rounds, after a warm-up each); the best run counts, the median is shown too.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 import { DEFAULT_BATCH_SETTINGS, Embedder } from '../src/enrich/embedder.js';
@@ -30,6 +28,7 @@ import { loadAddon, planVariant } from '../src/native/load-addon.js';
 import { ensureRuntime } from '../src/native/runtime.js';
 import { ensureFullSizeClassifier, ensureFullSizeModel, ensureFullSizeSummarizer } from '../test/fixtures/generate.js';
 import type { ContestantSpec, SavedBatch } from './contestant.js';
+import { type Result, runInterleaved } from './interleave.js';
 import { kernelTable, runKernelBench } from './kernels.js';
 import { median, renderTable } from './table.js';
 import { benchTexts } from './workload.js';
@@ -51,72 +50,10 @@ const sections = new Set(args.only.split(','));
 const EMBEDDING_MAX_LENGTH = 256; // all-MiniLM-L6-v2's max_seq_length
 const CLASSIFIER_MAX_LENGTH = 512; // distilbert-base-uncased-finetuned-sst-2-english
 
-interface Result {
-  name: string;
-  seconds: number[];
-}
-
-interface RunningContestant {
-  spec: ContestantSpec;
-  runOnce(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-/** Starts a contestant process and waits until it has loaded and warmed up. */
-async function startContestant(spec: ContestantSpec): Promise<RunningContestant> {
-  process.stderr.write(`bench: loading ${spec.name} ...\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'contestant.ts'), JSON.stringify(spec)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, TICKET_PROCESSOR_CPU: '' },
-  });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`bench: ${spec.name} exited with code ${code}`))));
-  exited.catch(() => {});
-  const nextLine = async (): Promise<string> => {
-    const next = await Promise.race([lines.next(), exited]);
-    if (next.done) throw new Error(`bench: ${spec.name} closed its output`);
-    return next.value;
-  };
-  while ((await nextLine()) !== 'ready');
-  return {
-    spec,
-    async runOnce() {
-      child.stdin.write('run\n');
-      return (JSON.parse(await nextLine()) as { seconds: number }).seconds;
-    },
-    async stop() {
-      child.stdin.end();
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
-}
-
-/**
- * Runs every contestant `repeats` times, interleaved: all are loaded first, then each round asks
- * each one for a run (starting with a different one every round). On a shared machine whose speed
- * drifts by 10% from minute to minute, one contestant after the other would turn that drift into
- * ratios; interleaved, every contestant sees the same minutes.
- */
-async function runInterleaved(specs: ContestantSpec[]): Promise<Result[]> {
-  const running: RunningContestant[] = [];
-  try {
-    for (const spec of specs) running.push(await startContestant(spec));
-    const seconds: number[][] = specs.map(() => []);
-    for (let round = 0; round < repeats; round++) {
-      process.stderr.write(`bench: round ${round + 1} of ${repeats}\n`);
-      for (let k = 0; k < running.length; k++) {
-        const i = (k + round) % running.length;
-        seconds[i]!.push(await running[i]!.runOnce());
-      }
-    }
-    return specs.map((spec, i) => ({ name: spec.name, seconds: seconds[i]! }));
-  } finally {
-    await Promise.all(running.map((r) => r.stop()));
-  }
-}
+const DENSE_ON = { TICKET_PROCESSOR_FUSE_DENSE: '1' };
 
 async function runContestant(spec: ContestantSpec): Promise<Result> {
-  return (await runInterleaved([spec]))[0]!;
+  return (await runInterleaved([spec], repeats))[0]!;
 }
 
 function saveBatches(batches: EncodedBatch[], dir: string, name: string): string {
@@ -153,7 +90,7 @@ function writeOrtFused(modelDir: string, dir: string, name: string): string {
   return file;
 }
 
-/** Throughput table with ratios to the best transformers.js configuration and to session.run. */
+/** Throughput table with ratios to the best transformers.js configuration (best runs, and medians) and to session.run. */
 function throughputTable(results: Result[], count: number, unit: string): string {
   const best = (r: Result) => Math.min(...r.seconds);
   // vs the fastest ONNX Runtime row (as exported, or with ORT's own fused attention)
@@ -161,14 +98,17 @@ function throughputTable(results: Result[], count: number, unit: string): string
   const ort = ortRows.length ? ortRows.reduce((a, b) => (Math.min(...a.seconds) <= Math.min(...b.seconds) ? a : b)) : undefined;
   const tjs = results.filter((r) => r.name.startsWith('transformers.js'));
   const tjsBest = tjs.length ? Math.min(...tjs.map(best)) : undefined;
+  // The same ratio by medians: the machine's speed drifts, and a best run can be an outlier.
+  const tjsMedian = tjs.length ? Math.min(...tjs.map((r) => median(r.seconds))) : undefined;
   const rows = results.map((r) => [
     r.name,
     (count / best(r)).toFixed(1),
     (count / median(r.seconds)).toFixed(1),
     tjsBest ? `${(tjsBest / best(r)).toFixed(2)}x` : '',
+    tjsMedian ? `${(tjsMedian / median(r.seconds)).toFixed(2)}x` : '',
     ort ? `${(best(ort) / best(r)).toFixed(2)}x` : '',
   ]);
-  return renderTable(['runtime', `${unit}/s (best)`, `${unit}/s (median)`, 'vs transformers.js', 'vs best ORT session.run'], rows);
+  return renderTable(['runtime', `${unit}/s (best)`, `${unit}/s (median)`, 'vs transformers.js', 'vs transformers.js (medians)', 'vs best ORT session.run'], rows);
 }
 
 const runnable = () => {
@@ -185,16 +125,18 @@ async function embeddingSection(tmp: string): Promise<void> {
   const embedder = await Embedder.load(addon, files, DEFAULT_BATCH_SETTINGS);
   const batches = embedder.encode(benchTexts(count));
   embedder.close();
-  const common = { texts: count, repeats, threads };
+  const common = { texts: count, threads };
   const specs: ContestantSpec[] = [];
   for (const cpu of runnable()) specs.push({ kind: 'tp-embed', name: `ticket-processor (${cpu})`, modelDir, cpu, ...common });
+  // The opt-in Dense op (README, How it works) on the best variant, to keep its measurement in view.
+  specs.push({ kind: 'tp-embed', name: `ticket-processor (${runnable()[0]}, FUSE_DENSE=1)`, modelDir, cpu: runnable()[0]!, env: DENSE_ON, ...common });
   const embedBatches = saveBatches(batches, tmp, 'embed');
   specs.push({ kind: 'ort-session', name: 'onnxruntime-node session.run, same batches', modelDir, batchesFile: embedBatches, output: 'last_hidden_state', ...common });
   specs.push({ kind: 'ort-session', name: ORT_FUSED_NAME, modelDir, batchesFile: embedBatches, output: 'last_hidden_state', onnxFile: writeOrtFused(modelDir, tmp, 'embed'), ...common });
   for (const batchSize of [32, 8, 1]) {
     specs.push({ kind: 'tjs-embed', name: `transformers.js, batches of ${batchSize}`, modelDir, batchSize, maxLength: EMBEDDING_MAX_LENGTH, ...common });
   }
-  const results = await runInterleaved(specs);
+  const results = await runInterleaved(specs, repeats);
   console.log(`\n## Embeddings: ${count} ticket texts, ${describeBatches(batches, EMBEDDING_MAX_LENGTH)}; MiniLM-L6-shaped model (6 layers, hidden 384), fp32, ${threads} intra-op threads, best of ${repeats} interleaved rounds after a warm-up.\n`);
   console.log(throughputTable(results, count, 'texts'));
 }
@@ -208,15 +150,18 @@ async function classificationSection(tmp: string): Promise<void> {
   const classifier = await SequenceClassifier.load(addon, files, DEFAULT_BATCH_SETTINGS);
   const batches = classifier.nativeModel().encode(benchTexts(count));
   classifier.close();
-  const common = { texts: count, repeats, threads };
-  const specs: ContestantSpec[] = [{ kind: 'tp-classify', name: 'ticket-processor', modelDir, ...common }];
+  const common = { texts: count, threads };
+  const specs: ContestantSpec[] = [
+    { kind: 'tp-classify', name: 'ticket-processor', modelDir, ...common },
+    { kind: 'tp-classify', name: 'ticket-processor, FUSE_DENSE=1', modelDir, env: DENSE_ON, ...common },
+  ];
   const classifyBatches = saveBatches(batches, tmp, 'classify');
   specs.push({ kind: 'ort-session', name: 'onnxruntime-node session.run, same batches', modelDir, batchesFile: classifyBatches, output: 'logits', ...common });
   specs.push({ kind: 'ort-session', name: ORT_FUSED_NAME, modelDir, batchesFile: classifyBatches, output: 'logits', onnxFile: writeOrtFused(modelDir, tmp, 'classify'), ...common });
   for (const batchSize of [32, 8, 1]) {
     specs.push({ kind: 'tjs-classify', name: `transformers.js, batches of ${batchSize}`, modelDir, batchSize, maxLength: CLASSIFIER_MAX_LENGTH, ...common });
   }
-  const results = await runInterleaved(specs);
+  const results = await runInterleaved(specs, repeats);
   console.log(`\n## Classification: ${count} ticket texts, ${describeBatches(batches, CLASSIFIER_MAX_LENGTH)}; distilbert-base-shaped SST-2 classifier (6 layers, hidden 768), fp32, ${threads} intra-op threads, best of ${repeats} interleaved rounds after a warm-up.\n`);
   console.log(throughputTable(results, count, 'texts'));
 }
@@ -224,11 +169,11 @@ async function classificationSection(tmp: string): Promise<void> {
 async function enrichSection(): Promise<void> {
   const count = Number(args['class-texts']);
   const [embeddingDir, sentimentDir] = [await ensureFullSizeModel(), await ensureFullSizeClassifier()];
-  const common = { texts: count, repeats, threads, embeddingDir, sentimentDir };
+  const common = { texts: count, threads, embeddingDir, sentimentDir };
   const results = await runInterleaved([
     { kind: 'tp-enrich', name: 'enrichMany() without summaries (one tokenization)', ...common },
     { kind: 'tp-separate', name: 'embed() then sentiment classify(), separately', ...common },
-  ]);
+  ], repeats);
   const best = (r: Result) => Math.min(...r.seconds);
   console.log(`\n## Enrichment without summaries: ${count} tickets, both full-size models, best of ${repeats}.\n`);
   console.log(
@@ -243,7 +188,7 @@ async function summarizationSection(): Promise<void> {
   const count = Number(args['sum-texts']);
   const newTokens = Number(args['new-tokens']);
   const modelDir = await ensureFullSizeSummarizer();
-  const common = { texts: count, repeats, threads, modelDir, newTokens };
+  const common = { texts: count, threads, modelDir, newTokens };
   const specs: ContestantSpec[] = [];
   for (const numBeams of [1, 2, 4]) {
     specs.push({ kind: 'tp-summarize', name: `ticket-processor, ${numBeams === 1 ? 'greedy' : `${numBeams} beams`}`, numBeams, ...common });
@@ -251,7 +196,7 @@ async function summarizationSection(): Promise<void> {
   for (const batchSize of [1, 8]) {
     specs.push({ kind: 'tjs-summarize', name: `transformers.js greedy, batches of ${batchSize}`, batchSize, ...common });
   }
-  const results = await runInterleaved(specs);
+  const results = await runInterleaved(specs, repeats);
   const best = (r: Result) => Math.min(...r.seconds);
   const tjsBest = Math.min(...results.filter((r) => r.name.startsWith('transformers.js')).map(best));
   const greedy = best(results[0]!);
@@ -263,7 +208,7 @@ async function summarizationSection(): Promise<void> {
     ),
   );
   const [embeddingDir, sentimentDir] = [await ensureFullSizeModel(), await ensureFullSizeClassifier()];
-  const all = await runContestant({ kind: 'tp-enrich-all', name: 'enrichMany(), all three models', texts: count, repeats, threads, embeddingDir, sentimentDir, summarizerDir: modelDir });
+  const all = await runContestant({ kind: 'tp-enrich-all', name: 'enrichMany(), all three models', texts: count, threads, embeddingDir, sentimentDir, summarizerDir: modelDir });
   console.log(
     `\nFull enrichment (embedding, classification, summary with the model's own generation settings: 4 beams, ` +
       `up to MAX_SUMMARY_LENGTH = 50 tokens): ${(count / best(all)).toFixed(2)} tickets/s (best of ${repeats}), ` +
@@ -293,7 +238,7 @@ async function quantizationSection(tmp: string): Promise<void> {
   const [embeddingDir, sentimentDir] = [await ensureFullSizeModel(), await ensureFullSizeClassifier()];
   const { addon } = loadAddon();
   await ensureRuntime(addon, threads);
-  const common = { repeats, threads };
+  const common = { threads };
 
   const embedFiles = {
     fp32: await readEmbeddingModelFiles(locateModel(embeddingDir, 'embedding'), { dtype: 'fp32', maxLength: EMBEDDING_MAX_LENGTH }),
