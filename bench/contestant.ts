@@ -23,8 +23,13 @@ export type ContestantSpec = Common &
   (
     | { kind: 'tp-embed'; modelDir: string; cpu?: string; dtype?: 'fp32' | 'q8' }
     | { kind: 'tp-classify'; modelDir: string; dtype?: 'fp32' | 'q8' }
-    /** enrichMany(tickets) without summaries: both models, one tokenization */
+    /**
+     * classify(tickets): both models in one native call, one tokenization, then the taxonomy and
+     * sentiment rules: what enrich() computes besides the summary
+     */
     | { kind: 'tp-enrich'; embeddingDir: string; sentimentDir: string }
+    /** enrichMany(tickets) with no summarizer model: the same plus extractive summaries */
+    | { kind: 'tp-enrich-extractive'; embeddingDir: string; sentimentDir: string }
     /** the same two models called one after the other, each tokenizing for itself */
     | { kind: 'tp-separate'; embeddingDir: string; sentimentDir: string }
     /** onnxFile: relative to modelDir (default onnx/model.onnx), or an absolute path */
@@ -79,6 +84,7 @@ async function prepare(spec: ContestantSpec): Promise<Prepared> {
       return { work: () => classifier.classify(texts), close: () => classifier.close() };
     }
     case 'tp-enrich':
+    case 'tp-enrich-extractive':
     case 'tp-separate': {
       const { createEnricher } = await import('../src/index.js');
       const enricher = await createEnricher({ models: { embedding: spec.embeddingDir, sentiment: spec.sentimentDir }, threads: spec.threads });
@@ -95,13 +101,11 @@ async function prepare(spec: ContestantSpec): Promise<Prepared> {
         DEFAULT_BATCH_SETTINGS,
       );
       const ticketTexts = tickets.map(ticketText);
-      const work =
-        spec.kind === 'tp-enrich'
-          ? () => enricher.enrichMany(tickets)
-          : async () => {
-              await enricher.embed(ticketTexts);
-              await classifier.classify(ticketTexts);
-            };
+      const separately = async () => {
+        await enricher.embed(ticketTexts);
+        await classifier.classify(ticketTexts);
+      };
+      const work = { 'tp-enrich': () => enricher.classify(tickets), 'tp-enrich-extractive': () => enricher.enrichMany(tickets), 'tp-separate': separately }[spec.kind];
       return {
         work,
         close: async () => {

@@ -4,7 +4,8 @@
 //   embeddings      all-MiniLM-L6-v2 shape: ticket-processor (every CPU variant this machine runs),
 //                   onnxruntime-node session.run on exactly ticket-processor's batches, transformers.js
 //   classification  distilbert-base SST-2 shape: the same three, text-classification
-//   enrich          enrichMany() (one tokenization, both models) vs embed() then classify()
+//   enrich          classify() (both models in one native call, one tokenization: enrich() without
+//                   its summary) vs embed() then the classifier; and enrichMany() with extractive summaries
 //   summarization   distilbart-cnn-6-6 shape: greedy and beams vs transformers.js greedy, fixed
 //                   output length; then full enrichMany() with all three models
 //   kernels         the addon's own kernels, per CPU variant
@@ -171,11 +172,12 @@ async function enrichSection(): Promise<void> {
   const [embeddingDir, sentimentDir] = [await ensureFullSizeModel(), await ensureFullSizeClassifier()];
   const common = { texts: count, threads, embeddingDir, sentimentDir };
   const results = await runInterleaved([
-    { kind: 'tp-enrich', name: 'enrichMany() without summaries (one tokenization)', ...common },
+    { kind: 'tp-enrich', name: 'classify(): both models in one call, one tokenization', ...common },
     { kind: 'tp-separate', name: 'embed() then sentiment classify(), separately', ...common },
+    { kind: 'tp-enrich-extractive', name: 'enrichMany(): the same plus extractive summaries', ...common },
   ], repeats);
   const best = (r: Result) => Math.min(...r.seconds);
-  console.log(`\n## Enrichment without summaries: ${count} tickets, both full-size models, best of ${repeats}.\n`);
+  console.log(`\n## Enrichment: ${count} tickets, both full-size models, no summarizer model, best of ${repeats} interleaved rounds.\n`);
   console.log(
     renderTable(
       ['path', 'tickets/s (best)', 'tickets/s (median)', 'time vs separate'],

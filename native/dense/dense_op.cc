@@ -74,7 +74,7 @@ struct ParallelWork {
 
 void RunTask(void* user, size_t index) {
   auto& w = *static_cast<ParallelWork*>(user);
-  // ORT's pool threads run many tasks; each keeps its packing buffer between calls.
+  // ORT's pool threads run many tasks; each keeps its partial-tile buffer between calls.
   thread_local kernels::DenseScratch scratch;
   const size_t begin = index * w.units_per_task * w.unit, end = begin + w.units_per_task * w.unit;
   try {

@@ -23,7 +23,9 @@ class ModelObject : public Napi::ObjectWrap<Derived> {
         !info[0].As<Napi::External<ModelPtr>>().CheckTypeTag(&Derived::kTag))
       ThrowType(info.Env(), std::string(Derived::kClassName) + " cannot be constructed directly; use " +
                                 Derived::kLoaderName + "()");
-    model_ = *info[0].As<Napi::External<ModelPtr>>().Data();
+    // Moved, not copied: the External lives until garbage collection, and a copy left in it
+    // would keep the model (and its ONNX Runtime session) alive after close().
+    model_ = std::move(*info[0].As<Napi::External<ModelPtr>>().Data());
   }
 
   // Wraps a freshly loaded model into a new JavaScript object (on the JavaScript thread).
