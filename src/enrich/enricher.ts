@@ -162,7 +162,7 @@ export class Enricher {
     return this.#track(async () => (await this.#run(validateTickets(tickets, 'classify'))).classifications);
   }
 
-  /** The EnrichedTicket of DESIGN.md for one RawTicket (everything but `summary`, for now). */
+  /** The EnrichedTicket of DESIGN.md for one RawTicket. */
   enrich(ticket: RawTicketInput): Promise<EnrichedTicket> {
     return this.#track(async () => {
       const parsed = parseRawTicket(ticket, 'ticket');
