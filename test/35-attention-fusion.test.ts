@@ -14,6 +14,7 @@ import t, { type Test } from 'tap';
 
 import { TicketProcessorError } from '../src/errors.js';
 import { type AttentionFusionTarget, fuseAttention, TP_ATTENTION_DOMAIN, TP_ATTENTION_OP } from '../src/models/attention-fusion/index.js';
+import { modelsLeftAsIs } from './fixtures/models-left-as-is.js';
 import { rng, TINY_BART, TINY_BERT, TINY_SST2 } from './helpers.js';
 
 const { onnx } = onnxProto;
@@ -401,22 +402,12 @@ t.test('bad bytes are MODEL_INVALID; external data and unknown fields leave the 
     t.ok(e instanceof TicketProcessorError, 'a TicketProcessorError');
   }
 
-  const external = mutated(bytesOf(BERT), (m) => {
-    const w = m.graph!.initializer!.find((i) => i.name === 'embeddings.word_embeddings.weight')!;
-    w.rawData = new Uint8Array(0);
-    w.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-    w.externalData = [{ key: 'location', value: 'model.onnx_data' }];
-  });
+  const { externalData: external, unknownField } = modelsLeftAsIs(bytesOf(BERT));
   const ext = fuseAttention(external);
   t.equal(ext.model, external, 'external data: the same bytes');
   t.equal(ext.fused, 0);
   t.match(ext.skipped, /external data/);
 
-  // Field 99 of ModelProto (varint 1): not in onnx-proto's schema, so re-encoding would drop it.
-  const base = bytesOf(BERT);
-  const unknownField = new Uint8Array(base.length + 3);
-  unknownField.set(base);
-  unknownField.set([0x98, 0x06, 0x01], base.length);
   const unk = fuseAttention(unknownField);
   t.equal(unk.model, unknownField, 'unknown field: the same bytes');
   t.equal(unk.fused, 0);

@@ -21,6 +21,7 @@ import t, { type Test } from 'tap';
 import { fuseAttention } from '../src/models/attention-fusion/index.js';
 import { type DenseFusionStats, fuseDense, fuseDenseLayers, TP_DENSE_OP, TP_DOMAIN } from '../src/models/dense-fusion/index.js';
 import { attr, DataType, GraphBuilder, type NodeOptions, normalArray, Rng, tensor, valueInfo } from './fixtures/onnx-builder.js';
+import { modelsLeftAsIs } from './fixtures/models-left-as-is.js';
 import { rng, TINY_BERT, TINY_SST2 } from './helpers.js';
 
 const { onnx } = onnxProto;
@@ -641,22 +642,12 @@ t.test('bad bytes are MODEL_INVALID; external data and unknown fields leave the 
   }
   t.throws(() => fuseDense('model.onnx' as unknown as Uint8Array), { code: 'INPUT_INVALID' }, 'not bytes');
 
-  const m = decode(bytesOf(BERT.file));
-  const w = m.graph!.initializer!.find((i) => i.name === 'embeddings.word_embeddings.weight')!;
-  w.rawData = new Uint8Array(0);
-  w.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-  w.externalData = [{ key: 'location', value: 'model.onnx_data' }];
-  const external = encode(m);
+  const { externalData: external, unknownField } = modelsLeftAsIs(bytesOf(BERT.file));
   const ext = fuseDense(external);
   t.equal(ext.model, external, 'external data: the same bytes');
   t.equal(ext.fused, 0);
   t.match(ext.skipped, /external data/);
 
-  // Field 99 of ModelProto (varint 1): not in onnx-proto's schema, so re-encoding would drop it.
-  const base = bytesOf(BERT.file);
-  const unknownField = new Uint8Array(base.length + 3);
-  unknownField.set(base);
-  unknownField.set([0x98, 0x06, 0x01], base.length);
   const unk = fuseDense(unknownField);
   t.equal(unk.model, unknownField, 'unknown field: the same bytes');
   t.equal(unk.fused, 0);

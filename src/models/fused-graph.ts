@@ -37,7 +37,7 @@ export interface FusionSettings {
 /** Which rewrites apply to encoders loaded by this CPU variant, after the environment's say. */
 export function fusionSettings(variant: CpuVariant, env: NodeJS.ProcessEnv = process.env): FusionSettings {
   return {
-    attention: env.TICKET_PROCESSOR_FUSE_ATTENTION !== '0' && (variant === 'avx2' || variant === 'avx512'),
+    attention: env.TICKET_PROCESSOR_FUSE_ATTENTION !== '0' && variant !== 'generic',
     dense: env.TICKET_PROCESSOR_FUSE_DENSE === '1' && variant !== 'generic',
   };
 }
