@@ -144,19 +144,20 @@ for (const variant of runnableVariants()) {
 
 /** Masked self-attention in double precision, straight from its definition (see kernels/attention.h). */
 function refAttention(q: Float32Array, k: Float32Array, v: Float32Array, bias: Float32Array, mask: BigInt64Array, batch: number, seq: number, heads: number, scale: number): Float64Array {
-  const hidden = q.length / (batch * seq);
+  const hidden = k.length / (batch * seq);
+  const queries = q.length / (batch * hidden);
   const d = hidden / heads;
   const out = new Float64Array(q.length);
   for (let b = 0; b < batch; b++) {
     const attended = Array.from({ length: seq }, (_, j) => j).filter((j) => mask[b * seq + j] !== 0n);
     const keys = attended.length > 0 ? attended : Array.from({ length: seq }, (_, j) => j);
     for (let h = 0; h < heads; h++) {
-      for (let i = 0; i < seq; i++) {
+      for (let i = 0; i < queries; i++) {
         const scores = keys.map((j) => {
           let s = 0;
           for (let t = 0; t < d; t++) {
             const c = h * d + t;
-            s += (q[(b * seq + i) * hidden + c]! + bias[c]!) * (k[(b * seq + j) * hidden + c]! + bias[hidden + c]!);
+            s += (q[(b * queries + i) * hidden + c]! + bias[c]!) * (k[(b * seq + j) * hidden + c]! + bias[hidden + c]!);
           }
           return attended.length > 0 ? s * scale : 0; // nothing attended: every key weighs the same
         });
@@ -167,7 +168,7 @@ function refAttention(q: Float32Array, k: Float32Array, v: Float32Array, bias: F
           const c = h * d + t;
           let acc = 0;
           keys.forEach((j, n) => (acc += w[n]! * (v[(b * seq + j) * hidden + c]! + bias[2 * hidden + c]!)));
-          out[(b * seq + i) * hidden + c] = acc / sum;
+          out[(b * queries + i) * hidden + c] = acc / sum;
         }
       }
     }
@@ -181,23 +182,27 @@ for (const variant of runnableVariants()) {
     const next = rng(77);
     // head sizes 8, 24 (plain loops), 16, 32, 64 (vector registers); sequences shorter and
     // longer than a vector, so that the padded key columns and partial row blocks are exercised
-    for (const [batch, seq, heads, d] of [[3, 5, 2, 8], [2, 19, 2, 24], [2, 33, 3, 16], [3, 21, 2, 32], [2, 40, 2, 64]] as const) {
+    // queries < seq: the last layer after first-token pruning (1), and a partial row block (13)
+    for (const [batch, seq, heads, d, queries] of [[3, 5, 2, 8, 5], [2, 19, 2, 24, 19], [2, 33, 3, 16, 33], [3, 21, 2, 32, 21], [2, 40, 2, 64, 40], [3, 40, 2, 64, 1], [3, 37, 3, 16, 13], [3, 9, 2, 24, 1]] as const) {
       const hidden = heads * d;
-      const [q, k, v] = [0, 1, 2].map(() => randomArray(batch * seq * hidden, next));
+      const [k, v] = [0, 1].map(() => randomArray(batch * seq * hidden, next));
+      const q = randomArray(batch * queries * hidden, next);
       const bias = randomArray(3 * hidden, next);
       // row 0: no padding; row 1: the last third padded; row 2 (if any): nothing attended
       const mask = new BigInt64Array(batch * seq).map((_, i) => {
         const [b, j] = [Math.floor(i / seq), i % seq];
         return b === 0 || (b === 1 && j < seq - Math.floor(seq / 3)) ? 1n : 0n;
       });
-      const out = new Float32Array(batch * seq * hidden);
+      const out = new Float32Array(batch * queries * hidden);
       const scale = 1 / Math.sqrt(d);
-      kernels.attention(q!, k!, v!, bias, mask, batch, seq, heads, scale, out);
-      const diff = maxAbsDiff(out, refAttention(q!, k!, v!, bias, mask, batch, seq, heads, scale));
-      t.ok(diff < 1e-5, `batch ${batch}, seq ${seq}, ${heads} heads of ${d}: max abs diff ${diff.toExponential(2)}`);
+      kernels.attention(q, k!, v!, bias, mask, batch, seq, heads, scale, out);
+      const diff = maxAbsDiff(out, refAttention(q, k!, v!, bias, mask, batch, seq, heads, scale));
+      t.ok(diff < 1e-5, `batch ${batch}, seq ${seq}, ${queries} queries, ${heads} heads of ${d}: max abs diff ${diff.toExponential(2)}`);
     }
     t.throws(() => kernels.attention(new Float32Array(6), new Float32Array(6), new Float32Array(6), new Float32Array(9), new BigInt64Array(2), 1, 2, 2, 0.5, new Float32Array(6)), /multiple of heads/);
     t.throws(() => kernels.attention(new Float32Array(8), new Float32Array(8), new Float32Array(8), new Float32Array(12), new BigInt64Array(2), 1, 2, 2, 0, new Float32Array(8)), /scale/);
+    t.throws(() => kernels.attention(new Float32Array(5), new Float32Array(8), new Float32Array(8), new Float32Array(12), new BigInt64Array(2), 1, 2, 2, 0.5, new Float32Array(5)), /q must hold batch \* queries rows/);
+    t.throws(() => kernels.attention(new Float32Array(4), new Float32Array(8), new Float32Array(8), new Float32Array(12), new BigInt64Array(2), 1, 2, 2, 0.5, new Float32Array(8)), /out must have q's length/);
   });
 }
 

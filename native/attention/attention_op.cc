@@ -67,9 +67,11 @@ OrtStatus* Compute(void* op_kernel, OrtKernelContext* context) noexcept {
     if (types[i] != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) return Fail(api, "query, key, value and bias must be float32");
   if (types[4] != ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64) return Fail(api, "attention_mask must be int64");
   const std::vector<int64_t>& qd = dims[0];
-  if (qd.size() != 3 || dims[1] != qd || dims[2] != qd)
-    return Fail(api, "query, key and value must have the same shape [batch, seq, hidden]");
-  const int64_t batch = qd[0], seq = qd[1], hidden = qd[2];
+  const std::vector<int64_t>& kd = dims[1];
+  if (kd.size() != 3 || dims[2] != kd) return Fail(api, "key and value must have the same shape [batch, seq, hidden]");
+  if (qd.size() != 3 || qd[0] != kd[0] || qd[2] != kd[2])
+    return Fail(api, "query must have shape [batch, queries, hidden], with key's batch and hidden");
+  const int64_t batch = kd[0], seq = kd[1], queries = qd[1], hidden = kd[2];
   if (hidden <= 0 || hidden % kernel.num_heads != 0)
     return Fail(api, "hidden size " + std::to_string(hidden) + " is not a multiple of num_heads " +
                          std::to_string(kernel.num_heads));
@@ -79,7 +81,7 @@ OrtStatus* Compute(void* op_kernel, OrtKernelContext* context) noexcept {
 
   OrtValue* output = nullptr;
   TP_RETURN_IF_ERROR(api->KernelContext_GetOutput(context, 0, qd.data(), qd.size(), &output));
-  if (batch == 0 || seq == 0) return nullptr;
+  if (batch == 0 || seq == 0 || queries == 0) return nullptr;
 
   ParallelWork work;
   void* p = nullptr;
@@ -95,8 +97,8 @@ OrtStatus* Compute(void* op_kernel, OrtKernelContext* context) noexcept {
   work.mask = static_cast<const int64_t*>(p);
   TP_RETURN_IF_ERROR(api->GetTensorMutableData(output, &p));
   work.out = static_cast<float*>(p);
-  work.shape = {static_cast<size_t>(batch), static_cast<size_t>(seq), static_cast<size_t>(hidden),
-                static_cast<size_t>(kernel.num_heads)};
+  work.shape = {static_cast<size_t>(batch), static_cast<size_t>(seq), static_cast<size_t>(queries),
+                static_cast<size_t>(hidden), static_cast<size_t>(kernel.num_heads)};
   work.scale = kernel.scale;
   // One task per batch row (all its heads: each token row is then read front to back once), or
   // per head when a single row would leave the pool's other threads idle.

@@ -1,10 +1,12 @@
 // The fused attention operator, registered with ONNX Runtime as a custom op:
 //   ai.ticket_processor::MaskedSelfAttention (since version 1)
-//   inputs   query, key, value  float [batch, seq, hidden]  the projections before their bias
-//            bias               float [3 * hidden]          q, k and v biases
-//            attention_mask     int64 [batch, seq]          nonzero = attend
+//   inputs   query            float [batch, queries, hidden]  the projections before their
+//            key, value       float [batch, seq, hidden]      bias (queries = seq, or fewer
+//                                                             when only the first rows are read)
+//            bias             float [3 * hidden]              q, k and v biases
+//            attention_mask   int64 [batch, seq]              nonzero = attend
 //   attrs    num_heads (int), scale (float)
-//   output   float [batch, seq, hidden]                     heads merged
+//   output   float [batch, queries, hidden]                   heads merged
 // src/models/attention-fusion rewrites the attention blocks of BERT and DistilBERT exports
 // into it at load; the math is kernels/attention.cc. Why: ONNX Runtime's CPU graph for these
 // exports spends ~20% of an embedding call in small per-head MatMuls, Softmax, the additive

@@ -145,12 +145,12 @@ void WeightedValuesDispatch(const float* weights, size_t stride, const float* va
 void MaskedSelfAttention(const float* q, const float* k, const float* v, const float* bias, const int64_t* mask,
                          const AttentionShape& shape, float scale, size_t b, size_t h_begin, size_t h_end,
                          float* out, AttentionScratch& s) {
-  const size_t S = shape.seq, H = shape.hidden, d = H / shape.heads;
+  const size_t S = shape.seq, Q = shape.queries, H = shape.hidden, d = H / shape.heads;
   const size_t heads = h_end - h_begin, off = h_begin * d, width = heads * d;
   const float* bq = bias + off;
   const float* bk = bias + H + off;
   const float* bv = bias + 2 * H + off;
-  const size_t row0 = b * S;
+  const size_t row0 = b * S, qrow0 = b * Q;
 
   s.valid.clear();
   for (size_t j = 0; j < S; ++j)
@@ -161,11 +161,11 @@ void MaskedSelfAttention(const float* q, const float* k, const float* v, const f
   const size_t n = s.valid.size(), padded = RoundUp(n);
 
   // Per head: K^T ([d][padded]) and V ([n][d]) of the attended keys only, and the scaled queries
-  // ([S][d]), biases added. Each token's row is read once, front to back, for all heads of the
+  // ([Q][d]), biases added. Each token's row is read once, front to back, for all heads of the
   // range: reading one head's slice of every row instead is a stride the prefetchers miss.
   s.keys_t.assign(heads * d * padded, 0.0f);
   s.values.resize(heads * n * d);
-  s.queries.assign(heads * S * d + kRows * d, 0.0f);
+  s.queries.assign(heads * Q * d + kRows * d, 0.0f);
   // K^T is written a block of 16 keys at a time: their rows stay in L1 while each column x is
   // gathered into one run of 16 floats (one cache line), instead of one scattered store per float.
   constexpr size_t kKeyBlock = 16;
@@ -183,21 +183,21 @@ void MaskedSelfAttention(const float* q, const float* k, const float* v, const f
     for (size_t hh = 0; hh < heads; ++hh)
       for (size_t t = 0; t < d; ++t) s.values[(hh * n + jj) * d + t] = vr[hh * d + t] + bv[hh * d + t];
   }
-  for (size_t i = 0; i < S; ++i) {
-    const float* qr = q + (row0 + i) * H + off;
+  for (size_t i = 0; i < Q; ++i) {
+    const float* qr = q + (qrow0 + i) * H + off;
     for (size_t hh = 0; hh < heads; ++hh)
-      for (size_t t = 0; t < d; ++t) s.queries[(hh * S + i) * d + t] = (qr[hh * d + t] + bq[hh * d + t]) * scale;
+      for (size_t t = 0; t < d; ++t) s.queries[(hh * Q + i) * d + t] = (qr[hh * d + t] + bq[hh * d + t]) * scale;
   }
 
   s.scores.resize(kRows * padded);
   for (size_t hh = 0; hh < heads; ++hh) {
     const float* keys_t = s.keys_t.data() + hh * d * padded;
     const float* values = s.values.data() + hh * n * d;
-    for (size_t i0 = 0; i0 < S; i0 += kRows) {
-      const size_t rows = std::min(kRows, S - i0);
+    for (size_t i0 = 0; i0 < Q; i0 += kRows) {
+      const size_t rows = std::min(kRows, Q - i0);
       // A last, partial block also scores the rows after it (the next head's, or the zeroed
       // tail of the buffer): those scores are never read.
-      if (!nothing_attended) ScoreRows(s.queries.data() + (hh * S + i0) * d, keys_t, d, padded, s.scores.data());
+      if (!nothing_attended) ScoreRows(s.queries.data() + (hh * Q + i0) * d, keys_t, d, padded, s.scores.data());
       float inv[kRows];
       float* outs[kRows];
       for (size_t r = 0; r < rows; ++r) {
@@ -208,7 +208,7 @@ void MaskedSelfAttention(const float* q, const float* k, const float* v, const f
         } else {
           inv[r] = SoftmaxWeights(weights, n, padded);
         }
-        outs[r] = out + (row0 + i0 + r) * H + off + hh * d;
+        outs[r] = out + (qrow0 + i0 + r) * H + off + hh * d;
       }
       WeightedValuesDispatch(s.scores.data(), padded, values, n, d, inv, outs, rows);
     }

@@ -12,8 +12,10 @@ namespace tp::kernels {
 
 struct AttentionShape {
   size_t batch = 0;
-  size_t seq = 0;
-  size_t hidden = 0;  // heads * head_dim
+  size_t seq = 0;      // keys (and values) per batch row
+  size_t queries = 0;  // query rows per batch row: seq for self-attention, fewer when only the
+                       // first rows' outputs are read (src/models/first-token-pruning)
+  size_t hidden = 0;   // heads * head_dim
   size_t heads = 0;
 };
 
@@ -21,14 +23,15 @@ struct AttentionShape {
 struct AttentionScratch {
   std::vector<float> keys_t;   // per head [head_dim][valid keys, padded to the vector width]: K^T
   std::vector<float> values;   // per head [valid keys][head_dim]
-  std::vector<float> queries;  // per head [seq][head_dim], scaled
+  std::vector<float> queries;  // per head [queries][head_dim], scaled
   std::vector<float> scores;   // [4 rows][valid keys, padded]
   std::vector<int32_t> valid;  // indices of the keys the mask lets through
 };
 
-// q, k, v: [batch, seq, hidden], the projections before their bias; bias: [3 * hidden] (q, k,
-// v biases in that order); mask: [batch, seq], nonzero = attend. For batch row b and heads
-// h_begin <= h < h_end, writes out[b, i, h*d : (h+1)*d] for every query i:
+// q: [batch, queries, hidden], k, v: [batch, seq, hidden], the projections before their bias;
+// bias: [3 * hidden] (q, k, v biases in that order); mask: [batch, seq], nonzero = attend. For
+// batch row b and heads h_begin <= h < h_end, writes out[b, i, h*d : (h+1)*d] (out: [batch,
+// queries, hidden]) for every query i:
 //   softmax_j(scale * (q_i + bq) . (k_j + bk)) over keys j with mask[b, j] != 0, times (v_j + bv).
 // Masked keys get weight exactly 0, as the exports' additive finfo.min / masked_fill masks give
 // after softmax. A row whose mask lets nothing through averages all values (what those masks

@@ -150,8 +150,9 @@ Napi::Value Dense(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-// attention(q, k, v: Float32Array [batch*seq*hidden], bias: Float32Array [3*hidden],
-//           mask: BigInt64Array [batch*seq], batch, seq, heads, scale, out: Float32Array, repeat?)
+// attention(q: Float32Array [batch*queries*hidden], k, v: Float32Array [batch*seq*hidden],
+//           bias: Float32Array [3*hidden], mask: BigInt64Array [batch*seq], batch, seq, heads,
+//           scale, out: Float32Array [batch*queries*hidden], repeat?)
 // The fused attention op's math on one thread: every batch row, all heads.
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -169,12 +170,16 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   if (!(scale > 0.0) || !std::isfinite(scale)) ThrowType(env, "scale must be a positive finite number");
   Napi::Float32Array out = F32(info, 9, "out");
   const size_t tokens = shape.batch * shape.seq;
-  if (tokens == 0 || q.ElementLength() % tokens != 0) ThrowType(env, "q must hold batch * seq rows");
-  shape.hidden = q.ElementLength() / tokens;
+  if (tokens == 0 || k.ElementLength() % tokens != 0) ThrowType(env, "k must hold batch * seq rows");
+  shape.hidden = k.ElementLength() / tokens;
   if (shape.hidden == 0 || shape.hidden % shape.heads != 0) ThrowType(env, "the row width must be a multiple of heads");
-  if (k.ElementLength() != q.ElementLength() || v.ElementLength() != q.ElementLength() ||
-      out.ElementLength() != q.ElementLength())
-    ThrowType(env, "q, k, v and out must have the same length");
+  if (v.ElementLength() != k.ElementLength()) ThrowType(env, "k and v must have the same length");
+  // q may hold fewer rows per batch row than k: the first-token pruning's last layer.
+  const size_t q_rows = shape.batch * shape.hidden;
+  if (q.ElementLength() == 0 || q.ElementLength() % q_rows != 0)
+    ThrowType(env, "q must hold batch * queries rows of k's width");
+  shape.queries = q.ElementLength() / q_rows;
+  if (out.ElementLength() != q.ElementLength()) ThrowType(env, "out must have q's length");
   if (bias.ElementLength() != 3 * shape.hidden) ThrowType(env, "bias must hold 3 * hidden floats");
   if (mask.ElementLength() != tokens) ThrowType(env, "mask must hold batch * seq values");
   kernels::AttentionScratch scratch;

@@ -7,6 +7,10 @@
 //              Opt-in, TICKET_PROCESSOR_FUSE_DENSE=1: end to end it measured equal to ONNX
 //              Runtime's MLAS GEMM plus its separate Adds and Gelu (README, Benchmarks), and its
 //              packed weights are a second copy of the model's matrices.
+//   last layer when the graph reads only the first token of the encoder's output (a
+//              classifier head), the last layer computes that token's row alone
+//              (src/models/last-layer-pruning). Needs the fused attention op, which takes
+//              fewer queries than keys. TICKET_PROCESSOR_PRUNE_LAST_LAYER=0 turns it off.
 // TICKET_PROCESSOR_FUSE_ATTENTION=0 turns the attention rewrite off (to compare, or to rule it
 // out when a model misbehaves). The generic variant uses neither: its kernels are 4 floats wide,
 // while ONNX Runtime picks AVX2/AVX-512 at run time whatever variant is loaded.
@@ -19,6 +23,7 @@ import { fuseAttentionBlocks } from './attention-fusion/index.js';
 import { GraphView } from './attention-fusion/graph-view.js';
 import { decodeModel, encodeModel, reencodeBlocker } from './attention-fusion/model-bytes.js';
 import { fuseDenseLayers } from './dense-fusion/index.js';
+import { pruneLastLayer } from './last-layer-pruning/index.js';
 
 export interface EncoderGraph {
   /** The rewritten graph; undefined when the file is loaded as it is. */
@@ -27,22 +32,27 @@ export interface EncoderGraph {
   fusedAttention: number;
   /** MatMuls (with what followed them) replaced by the Dense op. */
   fusedDense: number;
+  /** The last layer computes the first token's row only. */
+  prunedLastLayer: boolean;
 }
 
 export interface FusionSettings {
   attention: boolean;
   dense: boolean;
+  lastLayer: boolean;
 }
 
 /** Which rewrites apply to encoders loaded by this CPU variant, after the environment's say. */
 export function fusionSettings(variant: CpuVariant, env: NodeJS.ProcessEnv = process.env): FusionSettings {
+  const attention = env.TICKET_PROCESSOR_FUSE_ATTENTION !== '0' && variant !== 'generic';
   return {
-    attention: env.TICKET_PROCESSOR_FUSE_ATTENTION !== '0' && variant !== 'generic',
+    attention,
     dense: env.TICKET_PROCESSOR_FUSE_DENSE === '1' && variant !== 'generic',
+    lastLayer: attention && env.TICKET_PROCESSOR_PRUNE_LAST_LAYER !== '0',
   };
 }
 
-const AS_IS: EncoderGraph = { fusedAttention: 0, fusedDense: 0 };
+const AS_IS: EncoderGraph = { fusedAttention: 0, fusedDense: 0, prunedLastLayer: false };
 
 export async function encoderGraph(onnxPath: string, variant: CpuVariant): Promise<EncoderGraph> {
   const settings = fusionSettings(variant);
@@ -52,9 +62,10 @@ export async function encoderGraph(onnxPath: string, variant: CpuVariant): Promi
     const model = decodeModel(bytes, 'encoderGraph');
     if (reencodeBlocker(new GraphView(model), bytes)) return AS_IS;
     const fusedAttention = settings.attention ? fuseAttentionBlocks(model) : 0;
+    const prunedLastLayer = settings.lastLayer && fusedAttention > 0 && pruneLastLayer(model) !== undefined;
     const fusedDense = settings.dense ? fuseDenseLayers(model).fused : 0;
     if (fusedAttention + fusedDense === 0) return AS_IS;
-    return { modelBytes: encodeModel(model), fusedAttention, fusedDense };
+    return { modelBytes: encodeModel(model), fusedAttention, fusedDense, prunedLastLayer };
   } catch (e) {
     // Not an ONNX model: the addon loads the file as it is and ONNX Runtime's error names it.
     if (e instanceof TicketProcessorError && e.code === 'MODEL_INVALID') return AS_IS;

@@ -104,7 +104,10 @@ export interface NativeKernels {
   logSoftmax(x: Float32Array, out: Float32Array, repeat?: number): void;
   /** the k largest values, best first (lower index first on ties) */
   topK(x: Float32Array, k: number, repeat?: number): { scores: Float32Array; indices: Int32Array };
-  /** The fused attention op's math (native/kernels/attention.h) on one thread; q, k, v, out: [batch, seq, hidden]. */
+  /**
+   * The fused attention op's math (native/kernels/attention.h) on one thread; k, v: [batch, seq,
+   * hidden]; q, out: [batch, queries, hidden], queries taken from q's length (seq for self-attention).
+   */
   attention(q: Float32Array, k: Float32Array, v: Float32Array, bias: Float32Array, mask: BigInt64Array, batch: number, seq: number, heads: number, scale: number, out: Float32Array, repeat?: number): void;
   /** act(x . w + bias) + residual for x [m, k], w [k, n] (row-major); the fused Dense op's math on one thread */
   dense(x: Float32Array, w: Float32Array, bias: Float32Array | null, residual: Float32Array | null, activation: 'none' | 'gelu', m: number, k: number, n: number, out: Float32Array, repeat?: number): void;

@@ -17,8 +17,8 @@ export type AttentionFusionTarget = 'ticket-processor' | 'ort-contrib';
 
 export const TP_ATTENTION_DOMAIN = 'ai.ticket_processor';
 export const TP_ATTENTION_OP = 'MaskedSelfAttention';
-const ORT_CONTRIB_DOMAIN = 'com.microsoft';
-const ORT_ATTENTION_OP = 'MultiHeadAttention';
+export const ORT_CONTRIB_DOMAIN = 'com.microsoft';
+export const ORT_ATTENTION_OP = 'MultiHeadAttention';
 
 /** Replaces every block; returns the number replaced (all of them: blocks are matched first). */
 export function replaceBlocks(g: GraphView, blocks: AttentionBlock[], target: AttentionFusionTarget): number {
