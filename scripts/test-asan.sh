@@ -11,7 +11,7 @@ cd "$root"
 bash scripts/build-sanitized.sh
 files=("$@")
 if ((${#files[@]} == 0)); then
-  files=(test/02-kernels.test.ts test/03-tokenizer-wordpiece.test.ts test/16-tokenizer-bpe.test.ts test/17-generation.test.ts test/05-embeddings-reference.test.ts test/36-fused-attention-op.test.ts test/38-dense-op.test.ts)
+  files=(test/02-kernels.test.ts test/03-tokenizer-wordpiece.test.ts test/16-tokenizer-bpe.test.ts test/17-generation.test.ts test/05-embeddings-reference.test.ts test/36-fused-attention-op.test.ts test/38-dense-op.test.ts test/40-last-layer-pruning.test.ts)
 fi
 asan_rt="$(clang -print-file-name=libclang_rt.asan-x86_64.so)"
 [[ -f "$asan_rt" ]] || { echo "test:asan: ASan runtime not found ($asan_rt): apt-get install libclang-rt-14-dev" >&2; exit 1; }
