@@ -10,8 +10,8 @@
 // - Near misses (an embedding model, a second reader of the encoder output, a token other than
 //   the first, an op that mixes rows, a constant that broadcasts along the sequence, no fused
 //   attention) leave the graph byte for byte as it was.
-// - encoderGraph applies it by default with the attention fusion, and TICKET_PROCESSOR_PRUNE_LAST_LAYER=0
-//   turns it off.
+// - encoderGraph applies it by default with the attention fusion (on the generic variant, with
+//   ONNX Runtime's MultiHeadAttention), and TICKET_PROCESSOR_PRUNE_LAST_LAYER=0 turns it off.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -231,7 +231,7 @@ t.test('near misses are left as they are', async (t) => {
   }
 });
 
-t.test('encoderGraph prunes classifiers by default, with the attention fusion; TICKET_PROCESSOR_PRUNE_LAST_LAYER=0 turns it off', async (t) => {
+t.test('encoderGraph prunes classifiers by default, with the attention fusion, on every variant; TICKET_PROCESSOR_PRUNE_LAST_LAYER=0 turns it off', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tp-prune-'));
   const saved = process.env.TICKET_PROCESSOR_PRUNE_LAST_LAYER;
   t.teardown(() => {
@@ -246,7 +246,22 @@ t.test('encoderGraph prunes classifiers by default, with the attention fusion; T
   delete process.env.TICKET_PROCESSOR_PRUNE_LAST_LAYER;
   t.equal((await encoderGraph(classifier, 'avx512')).prunedLastLayer, true, 'classifier, avx512: pruned');
   t.equal((await encoderGraph(classifier, 'avx2')).prunedLastLayer, true, 'classifier, avx2: pruned');
-  t.equal((await encoderGraph(classifier, 'generic')).prunedLastLayer, false, 'classifier, generic (no fused attention): as exported');
+  const generic = await encoderGraph(classifier, 'generic');
+  t.equal(generic.prunedLastLayer, true, 'classifier, generic: pruned too...');
+  const genericOps = decode(generic.modelBytes!).graph!.node!.map((n) => `${n.domain ?? ''}:${n.opType}`);
+  t.ok(genericOps.includes('com.microsoft:MultiHeadAttention') && !genericOps.some((o) => o.startsWith('ai.ticket_processor')), '...on ONNX Runtime\'s MultiHeadAttention, not the addon\'s ops');
+  if (runnableVariants().includes('generic')) {
+    const { addon } = loadAddon('generic');
+    await ensureRuntime(addon, 2);
+    const batching = { tokenizerJson: readTinyTokenizerJson(), maxLength: 128, tokenBudget: 512, maxBatch: 8 };
+    const texts = [...ticketTexts(20), ...AWKWARD_TEXTS];
+    const asExported = await addon.loadClassifierModel({ modelPath: classifier, ...batching });
+    const rewritten = await addon.loadClassifierModel({ modelPath: classifier, modelBytes: generic.modelBytes!, ...batching });
+    const diff = maxAbsDiff((await asExported.classify(texts)).logits, (await rewritten.classify(texts)).logits);
+    t.ok(diff <= 1e-5, `generic variant: logits of the rewritten graph differ from the export's by ${diff.toExponential(2)} (<= 1e-5)`);
+    asExported.close();
+    rewritten.close();
+  }
   const embeddingGraph = await encoderGraph(embedding, 'avx512');
   t.equal(embeddingGraph.prunedLastLayer, false, 'embedding model: every token is pooled, nothing pruned');
   t.equal(embeddingGraph.fusedAttention, 2, '...while its attention is still fused');
