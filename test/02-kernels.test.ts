@@ -182,7 +182,7 @@ for (const variant of runnableVariants()) {
     const next = rng(77);
     // head sizes 8, 24 (plain loops), 16, 32, 64 (vector registers); sequences shorter and
     // longer than a vector, so that the padded key columns and partial row blocks are exercised
-    // queries < seq: the last layer after first-token pruning (1), and a partial row block (13)
+    // queries < seq: the last layer after last-layer pruning (1), and a partial row block (13)
     for (const [batch, seq, heads, d, queries] of [[3, 5, 2, 8, 5], [2, 19, 2, 24, 19], [2, 33, 3, 16, 33], [3, 21, 2, 32, 21], [2, 40, 2, 64, 40], [3, 40, 2, 64, 1], [3, 37, 3, 16, 13], [3, 9, 2, 24, 1]] as const) {
       const hidden = heads * d;
       const [k, v] = [0, 1].map(() => randomArray(batch * seq * hidden, next));

@@ -14,7 +14,7 @@ struct AttentionShape {
   size_t batch = 0;
   size_t seq = 0;      // keys (and values) per batch row
   size_t queries = 0;  // query rows per batch row: seq for self-attention, fewer when only the
-                       // first rows' outputs are read (src/models/first-token-pruning)
+                       // first rows' outputs are read (src/models/last-layer-pruning)
   size_t hidden = 0;   // heads * head_dim
   size_t heads = 0;
 };

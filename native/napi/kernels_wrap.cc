@@ -174,7 +174,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   shape.hidden = k.ElementLength() / tokens;
   if (shape.hidden == 0 || shape.hidden % shape.heads != 0) ThrowType(env, "the row width must be a multiple of heads");
   if (v.ElementLength() != k.ElementLength()) ThrowType(env, "k and v must have the same length");
-  // q may hold fewer rows per batch row than k: the first-token pruning's last layer.
+  // q may hold fewer rows per batch row than k: the last layer after last-layer pruning.
   const size_t q_rows = shape.batch * shape.hidden;
   if (q.ElementLength() == 0 || q.ElementLength() % q_rows != 0)
     ThrowType(env, "q must hold batch * queries rows of k's width");

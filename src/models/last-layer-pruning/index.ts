@@ -24,7 +24,8 @@
 //     constant, LayerNormalization and ReduceMean over the last axis only;
 //   - the region's values are read by the region alone; the query projection is MatMul(x, W) read
 //     by the attention node alone.
-// Anything else leaves the graph as it is.
+// Anything else leaves the graph as it is; a dynamically quantized model, for one, whose
+// DynamicQuantizeLinear takes one scale from every row of its input.
 
 import { ORT_ATTENTION_OP, ORT_CONTRIB_DOMAIN, TP_ATTENTION_DOMAIN, TP_ATTENTION_OP } from '../attention-fusion/replace-blocks.js';
 import {
