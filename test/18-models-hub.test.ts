@@ -21,7 +21,7 @@ import { formatBytes, LineProgress, TtyProgress, useColor } from '../src/models/
 import { type PullOptions, pullModel } from '../src/models/hub/pull-model.js';
 import { resolveModelLocations } from '../src/models/resolve-models.js';
 import { FakeHub, gitSha1Of, sha256Of } from './fake-hub.js';
-import { REPO_ROOT, TINY_BART, TINY_BERT, TINY_MODELS, TINY_SST2 } from './helpers.js';
+import { REPO_ROOT, TINY_BART, TINY_BERT, TINY_MODELS, TINY_SST2, withEnv } from './helpers.js';
 
 const MINILM = 'Xenova/all-MiniLM-L6-v2';
 const SST2 = 'Xenova/distilbert-base-uncased-finetuned-sst-2-english';
@@ -62,15 +62,6 @@ function pullOptions(cacheDir: string, extra: Partial<PullOptions> = {}, env: No
 
 function manifestOf(cache: string, id: string): Manifest {
   return JSON.parse(readFileSync(path.join(cache, ...id.split('/'), MANIFEST_FILE), 'utf8')) as Manifest;
-}
-
-/** Sets process.env entries (undefined deletes) for one test. */
-function withEnv(t: Test, vars: Record<string, string | undefined>): void {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(vars)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  t.teardown(() => {
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  });
 }
 
 const CLEAN_ENV = {

@@ -14,7 +14,7 @@ import t, { type Test } from 'tap';
 
 import { TicketProcessorError } from '../src/errors.js';
 import { type AttentionFusionTarget, fuseAttention, TP_ATTENTION_DOMAIN, TP_ATTENTION_OP } from '../src/models/attention-fusion/index.js';
-import { modelsLeftAsIs } from './fixtures/models-left-as-is.js';
+import { checkLeftAsIs } from './fixtures/models-left-as-is.js';
 import { rng, TINY_BART, TINY_BERT, TINY_SST2 } from './helpers.js';
 
 const { onnx } = onnxProto;
@@ -402,14 +402,5 @@ t.test('bad bytes are MODEL_INVALID; external data and unknown fields leave the 
     t.ok(e instanceof TicketProcessorError, 'a TicketProcessorError');
   }
 
-  const { externalData: external, unknownField } = modelsLeftAsIs(bytesOf(BERT));
-  const ext = fuseAttention(external);
-  t.equal(ext.model, external, 'external data: the same bytes');
-  t.equal(ext.fused, 0);
-  t.match(ext.skipped, /external data/);
-
-  const unk = fuseAttention(unknownField);
-  t.equal(unk.model, unknownField, 'unknown field: the same bytes');
-  t.equal(unk.fused, 0);
-  t.match(unk.skipped, /protobuf fields/);
+  checkLeftAsIs(t, fuseAttention, bytesOf(BERT));
 });

@@ -19,7 +19,7 @@ import { ensureRuntime } from '../src/native/runtime.js';
 import { TINY_BERT as TINY_BERT_SPEC, buildBertOnnx } from './fixtures/bert-onnx.js';
 import { buildDistilBertOnnx, TINY_DISTILBERT_SST2 } from './fixtures/distilbert-onnx.js';
 import { attr, DataType, GraphBuilder, normalArray, Rng } from './fixtures/onnx-builder.js';
-import { maxAbsDiff, readTinyTokenizerJson, runnableVariants } from './helpers.js';
+import { maxAbsDiff, readTinyTokenizerJson, runnableVariants, withEnv } from './helpers.js';
 import { AWKWARD_TEXTS, ticketTexts } from './texts.js';
 
 const texts = [...ticketTexts(40), ...AWKWARD_TEXTS, 'short', 'a '.repeat(300)];
@@ -118,12 +118,7 @@ t.test('TICKET_PROCESSOR_FUSE_DENSE=1 turns the dense rewrite on, for the SIMD v
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'bert.onnx');
   writeFileSync(file, buildBertOnnx({ ...TINY_BERT_SPEC, numHiddenLayers: 2 }));
-  const saved = process.env.TICKET_PROCESSOR_FUSE_DENSE;
-  t.teardown(() => {
-    if (saved === undefined) delete process.env.TICKET_PROCESSOR_FUSE_DENSE;
-    else process.env.TICKET_PROCESSOR_FUSE_DENSE = saved;
-  });
-  delete process.env.TICKET_PROCESSOR_FUSE_DENSE;
+  withEnv(t, { TICKET_PROCESSOR_FUSE_DENSE: undefined });
   t.equal((await encoderGraph(file, 'avx512')).fusedDense, 0, 'off by default');
   process.env.TICKET_PROCESSOR_FUSE_DENSE = '1';
   const on = await encoderGraph(file, 'avx512');

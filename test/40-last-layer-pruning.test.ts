@@ -29,7 +29,7 @@ import { ensureRuntime } from '../src/native/runtime.js';
 import { buildBertOnnx, TINY_BERT as TINY_BERT_SPEC } from './fixtures/bert-onnx.js';
 import { buildDistilBertOnnx, TINY_DISTILBERT_SST2 } from './fixtures/distilbert-onnx.js';
 import { DataType, normalArray, Rng, tensor, valueInfo } from './fixtures/onnx-builder.js';
-import { maxAbsDiff, readTinyTokenizerJson, rng, runnableVariants } from './helpers.js';
+import { maxAbsDiff, readTinyTokenizerJson, rng, runnableVariants, withEnv } from './helpers.js';
 import { AWKWARD_TEXTS, ticketTexts } from './texts.js';
 
 const { onnx } = onnxProto;
@@ -78,6 +78,10 @@ function rewritten(bytes: Uint8Array, target: 'ticket-processor' | 'ort-contrib'
   fuseAttentionBlocks(model, target);
   return { model, pruned: prune ? pruneLastLayer(model) : undefined };
 }
+
+// Texts of very different lengths (padding, truncation at 128), for the addon's classifiers.
+const texts = [...ticketTexts(40), ...AWKWARD_TEXTS, 'short', 'a '.repeat(300)];
+const batching = { tokenizerJson: readTinyTokenizerJson(), maxLength: 128, tokenBudget: 512, maxBatch: 8 };
 
 const nodesOf = (m: ModelProto, opType: string) => m.graph!.node!.filter((n) => n.opType === opType);
 
@@ -143,8 +147,6 @@ t.test('pruned graphs give the logits of the graphs as exported (onnxruntime-nod
 t.test('the addon runs pruned classifiers with the logits of the unpruned ones, on every variant', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tp-prune-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const texts = [...ticketTexts(40), ...AWKWARD_TEXTS, 'short', 'a '.repeat(300)];
-  const batching = { tokenizerJson: readTinyTokenizerJson(), maxLength: 128, tokenBudget: 512, maxBatch: 8 };
   for (const { name, bytes } of CLASSIFIERS) {
     const file = path.join(dir, 'model.onnx');
     writeFileSync(file, bytes);
@@ -233,17 +235,12 @@ t.test('near misses are left as they are', async (t) => {
 
 t.test('encoderGraph prunes classifiers by default, with the attention fusion, on every variant; TICKET_PROCESSOR_PRUNE_LAST_LAYER=0 turns it off', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tp-prune-'));
-  const saved = process.env.TICKET_PROCESSOR_PRUNE_LAST_LAYER;
-  t.teardown(() => {
-    rmSync(dir, { recursive: true, force: true });
-    if (saved === undefined) delete process.env.TICKET_PROCESSOR_PRUNE_LAST_LAYER;
-    else process.env.TICKET_PROCESSOR_PRUNE_LAST_LAYER = saved;
-  });
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  withEnv(t, { TICKET_PROCESSOR_PRUNE_LAST_LAYER: undefined });
   const classifier = path.join(dir, 'classifier.onnx');
   const embedding = path.join(dir, 'embedding.onnx');
   writeFileSync(classifier, distilbert);
   writeFileSync(embedding, buildBertOnnx({ ...TINY_BERT_SPEC, numHiddenLayers: 2 }));
-  delete process.env.TICKET_PROCESSOR_PRUNE_LAST_LAYER;
   t.equal((await encoderGraph(classifier, 'avx512')).prunedLastLayer, true, 'classifier, avx512: pruned');
   t.equal((await encoderGraph(classifier, 'avx2')).prunedLastLayer, true, 'classifier, avx2: pruned');
   const generic = await encoderGraph(classifier, 'generic');
@@ -253,8 +250,6 @@ t.test('encoderGraph prunes classifiers by default, with the attention fusion, o
   if (runnableVariants().includes('generic')) {
     const { addon } = loadAddon('generic');
     await ensureRuntime(addon, 2);
-    const batching = { tokenizerJson: readTinyTokenizerJson(), maxLength: 128, tokenBudget: 512, maxBatch: 8 };
-    const texts = [...ticketTexts(20), ...AWKWARD_TEXTS];
     const asExported = await addon.loadClassifierModel({ modelPath: classifier, ...batching });
     const rewritten = await addon.loadClassifierModel({ modelPath: classifier, modelBytes: generic.modelBytes!, ...batching });
     const diff = maxAbsDiff((await asExported.classify(texts)).logits, (await rewritten.classify(texts)).logits);

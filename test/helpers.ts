@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { Test } from 'tap';
+
 import type { CpuVariant } from '../src/native/addon-types.js';
 import { planVariant } from '../src/native/load-addon.js';
 
@@ -47,3 +49,16 @@ export function rng(seed: number): () => number {
 export const TINY_SST2 = path.join(REPO_ROOT, 'test', 'fixtures', 'models', 'tiny-distilbert-sst2');
 export const TINY_MODELS = { embedding: TINY_BERT, sentiment: TINY_SST2 };
 export const TINY_BART = path.join(REPO_ROOT, 'test', 'fixtures', 'models', 'tiny-bart');
+
+/**
+ * Sets process.env entries (undefined deletes) for one test; the teardown puts back what was
+ * there before, whatever the test sets in between.
+ */
+export function withEnv(t: Test, vars: Record<string, string | undefined>): void {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(vars)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+  t.teardown(() => {
+    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+  });
+}
+
